@@ -1,0 +1,414 @@
+//! Command-line front end: argument definitions and the commands, over an injected [`Io`] so
+//! that the whole CLI runs in tests without a process. `main.rs` only builds the real `Io`.
+
+use crate::diag::{Diagnostic, Format, Report};
+use crate::features::Features;
+use crate::pipeline::{self, Settings};
+use crate::plan::Target;
+use crate::values::{self, ValuesInput};
+use crate::{schema, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use clap::{Args, Parser, Subcommand};
+use std::io::{Read, Write};
+
+const EXAMPLES: &str = "\
+Examples:
+  # Helm 3 post-renderer (the values file is the one given to helm):
+  helm upgrade --install spaces <chart> -n upbound-system -f values.yaml \\
+    --post-renderer spaces-postrender --post-renderer-args=-f --post-renderer-args=values.yaml
+
+  # The flags from the Spaces documentation work unchanged:
+  helm template spaces <chart> -n upbound-system | spaces-postrender \\
+    --set features.alpha.argocdPlugin.enabled=true --set features.alpha.argocdPlugin.target.namespace=argocd
+
+  # Only the generated objects, for a golden file in CI:
+  spaces-postrender generate -f values.yaml --target space --check golden/space.yaml
+
+  # Check values and see what the tool read:
+  spaces-postrender validate -f values.yaml --show-values
+  spaces-postrender explain features.alpha.argocdPlugin
+
+Exit codes: 0 success (warnings allowed), 1 invalid values or input, 2 usage error.";
+
+/// Validates Upbound Spaces alpha feature flags and appends the RBAC, secrets-reader and
+/// namespace manifests they need to rendered manifests.
+///
+/// Without a subcommand it is a Helm post-renderer: rendered manifests on standard input,
+/// the same manifests (byte for byte) plus the generated ones on standard output.
+#[derive(Debug, Parser)]
+#[command(name = "spaces-postrender", version, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Helm's values flags, with Helm's meaning and precedence.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ValuesArgs {
+    /// Values file (repeatable; later files win). `-` reads standard input (generate/validate only).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<String>,
+    /// Set values (`a.b=c,d[0]=e`), as `helm --set`.
+    #[arg(long = "set", value_name = "KEY=VAL")]
+    pub set: Vec<String>,
+    /// Set STRING values (no type inference), as `helm --set-string`.
+    #[arg(long = "set-string", value_name = "KEY=VAL")]
+    pub set_string: Vec<String>,
+    /// Set JSON values, as `helm --set-json`.
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// Set a value from a file's contents, as `helm --set-file`.
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// Set a literal STRING value (no splitting, no escapes), as `helm --set-literal`.
+    #[arg(long = "set-literal", value_name = "KEY=VAL")]
+    pub set_literal: Vec<String>,
+}
+
+impl ValuesArgs {
+    pub fn to_input(&self) -> ValuesInput {
+        ValuesInput {
+            files: self.values.clone(),
+            set_json: self.set_json.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_file: self.set_file.clone(),
+            set_literal: self.set_literal.clone(),
+        }
+    }
+}
+
+/// Options shared by post-render, `generate` and `why`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// Which cluster to generate objects for.
+    #[arg(long, value_enum, default_value_t = Target::Space)]
+    pub target: Target,
+    /// Namespace of the controller when the input has no spaces-controller Deployment
+    /// (default: $HELM_NAMESPACE, else upbound-system).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// The ServiceAccount the generated RBAC binds, overriding the rendered Deployment.
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pub controller_service_account: Option<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Diagnostics format (on stderr).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub diagnostics: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print only the generated objects (no input is read).
+    Generate {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Compare with FILE instead of printing: exit 0 when equal, else 1 and a diff on stderr.
+        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        check: Option<String>,
+        /// Write to FILE atomically instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<String>,
+    },
+    /// Check values only; print diagnostics.
+    Validate {
+        #[command(flatten)]
+        values: ValuesArgs,
+        /// Print the merged values as JSON on stdout (what the tool saw), like `helm get values`.
+        #[arg(long)]
+        show_values: bool,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Diagnostics format; json and sarif go to stdout.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        diagnostics: Format,
+    },
+    /// Print the values JSON Schema (draft 2020-12).
+    Schema,
+    /// Describe the values fields: type, default and meaning.
+    Explain {
+        /// A dotted path such as features.alpha.argocdPlugin (default: all).
+        path: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The process's standard streams and environment.
+pub struct Io<'a> {
+    pub stdin: &'a mut dyn Read,
+    /// Whether stdin is a terminal (then it is not read).
+    pub stdin_is_terminal: bool,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
+    let text = match format {
+        Format::Human => report.to_human(),
+        Format::Json => report.to_json(),
+        Format::Sarif => crate::sarif::to_sarif(report),
+    };
+    if text.is_empty() {
+        return;
+    }
+    let w: &mut dyn Write = if to_stdout && format != Format::Human {
+        io.stdout
+    } else {
+        io.stderr
+    };
+    let _ = w.write_all(text.as_bytes());
+}
+
+/// Load values and check them. Returns the features when there is no error.
+fn load_checked(
+    io: &mut Io,
+    args: &ValuesArgs,
+    report: &mut Report,
+    stdin_values: bool,
+) -> Option<(values::Loaded, Features)> {
+    let input = args.to_input();
+    let stdin_text = if stdin_values && input.reads_stdin() {
+        let mut s = String::new();
+        if let Err(e) = io.stdin.read_to_string(&mut s) {
+            report.push(Diagnostic::error(
+                "values-file",
+                "",
+                format!("cannot read values from standard input: {e}"),
+            ));
+            return None;
+        }
+        Some(s)
+    } else {
+        None
+    };
+    let loaded = match values::load(&input, stdin_text.as_deref()) {
+        Ok(l) => l,
+        Err(ds) => {
+            report.extend(ds);
+            return None;
+        }
+    };
+    report.extend(loaded.warnings.clone());
+    report.extend(schema::validate(&loaded.values, &loaded.origins));
+    let (features, cross) = Features::from_values(&loaded);
+    report.extend(cross);
+    Some((loaded, features))
+}
+
+fn settings(io: &Io, run: &RunArgs) -> Settings {
+    Settings {
+        target: run.target,
+        namespace: run.namespace.clone(),
+        helm_namespace: (io.env)("HELM_NAMESPACE"),
+        controller_sa: run.controller_service_account.clone(),
+        helm4_env: (io.env)("HELM_PLUGIN_NAME").is_some_and(|s| !s.is_empty()),
+    }
+}
+
+/// Run the CLI; returns the exit code.
+pub fn run(cli: Cli, io: &mut Io) -> i32 {
+    match cli.command {
+        None => postrender(io, &cli.run),
+        Some(Command::Generate { run, check, output }) => {
+            generate(io, &run, check.as_deref(), output.as_deref())
+        }
+        Some(Command::Validate {
+            values,
+            show_values,
+            strict,
+            diagnostics,
+        }) => validate(io, &values, show_values, strict, diagnostics),
+        Some(Command::Schema) => {
+            let _ = io.stdout.write_all(schema::SCHEMA_TEXT.as_bytes());
+            EXIT_OK
+        }
+        Some(Command::Explain { path, json }) => explain(io, path.as_deref(), json),
+    }
+}
+
+fn finish_report(report: &mut Report, strict: bool) -> bool {
+    if strict {
+        report.make_strict();
+    }
+    report.has_errors()
+}
+
+fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+    let mut report = Report::default();
+    if run.values.values.iter().any(|f| f == "-") {
+        report.push(
+            Diagnostic::error(
+                "values-file",
+                "",
+                "`-f -` cannot be used here: standard input carries the manifests",
+            )
+            .hint("write the values to a file, or use `generate`, which reads no manifests"),
+        );
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let loaded = load_checked(io, &run.values, &mut report, false);
+    if finish_report(&mut report, run.strict) || loaded.is_none() {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let Some((_, features)) = loaded else {
+        return EXIT_INVALID;
+    };
+    let settings = settings(io, run);
+    let stdin: &mut dyn Read = if io.stdin_is_terminal {
+        &mut std::io::empty()
+    } else {
+        io.stdin
+    };
+    match pipeline::run(stdin, io.stdout, &settings, &features) {
+        Ok(outcome) => {
+            report.extend(outcome.diagnostics);
+            if finish_report(&mut report, run.strict) {
+                // Only possible with --strict turning a late warning into an error; nothing was lost:
+                // the output is already written, so say so plainly.
+                print_report(io, &report, run.diagnostics, false);
+                return EXIT_INVALID;
+            }
+            print_report(io, &report, run.diagnostics, false);
+            EXIT_OK
+        }
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            EXIT_INVALID
+        }
+    }
+}
+
+fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str>) -> i32 {
+    let mut report = Report::default();
+    let loaded = load_checked(io, &run.values, &mut report, true);
+    if finish_report(&mut report, run.strict) || loaded.is_none() {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let Some((_, features)) = loaded else {
+        return EXIT_INVALID;
+    };
+    let settings = settings(io, run);
+    let mut buf = Vec::new();
+    match pipeline::run(std::io::empty(), &mut buf, &settings, &features) {
+        Ok(outcome) => report.extend(outcome.diagnostics),
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            return EXIT_INVALID;
+        }
+    }
+    if buf.is_empty() {
+        buf = format!(
+            "# spaces-postrender: no objects for target {} with these values\n",
+            run.target.as_str()
+        )
+        .into_bytes();
+    }
+    if finish_report(&mut report, run.strict) {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    print_report(io, &report, run.diagnostics, false);
+    if let Some(file) = check {
+        return crate::golden::check(file, &buf, io.stderr);
+    }
+    if let Some(file) = output {
+        return match crate::golden::write_atomic(file, &buf) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let _ = writeln!(io.stderr, "error[write-output]: cannot write {file}: {e}");
+                EXIT_INVALID
+            }
+        };
+    }
+    if io.stdout.write_all(&buf).is_err() {
+        return EXIT_INVALID;
+    }
+    EXIT_OK
+}
+
+fn validate(
+    io: &mut Io,
+    args: &ValuesArgs,
+    show_values: bool,
+    strict: bool,
+    format: Format,
+) -> i32 {
+    let mut report = Report::default();
+    let loaded = load_checked(io, args, &mut report, true);
+    let failed = finish_report(&mut report, strict) || loaded.is_none();
+    if show_values {
+        if let Some((l, _)) = &loaded {
+            let s = serde_json::to_string_pretty(&l.values).unwrap_or_default();
+            let _ = writeln!(io.stdout, "{s}");
+        }
+    }
+    print_report(io, &report, format, !show_values);
+    if failed {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    }
+}
+
+fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
+    let p = path.unwrap_or("");
+    let Some(fields) = schema::fields(p) else {
+        let known: Vec<String> = schema::fields("")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        let hint = schema::suggest(p, &known)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        let _ = writeln!(io.stderr, "error[unknown-path]: {p} is not a field this tool knows{hint}; run `spaces-postrender explain` for all fields");
+        return EXIT_USAGE;
+    };
+    if json {
+        let _ = writeln!(
+            io.stdout,
+            "{}",
+            serde_json::to_string_pretty(&fields).unwrap_or_default()
+        );
+        return EXIT_OK;
+    }
+    for f in fields {
+        let _ = writeln!(io.stdout, "{}  ({}, default {})", f.path, f.ty, f.default);
+        for line in textwrap(&f.description, 76) {
+            let _ = writeln!(io.stdout, "    {line}");
+        }
+    }
+    EXIT_OK
+}
+
+fn textwrap(s: &str, width: usize) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    for w in s.split_whitespace() {
+        if !cur.is_empty() && cur.len() + 1 + w.len() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}

@@ -1,0 +1,27 @@
+//! spaces-postrender: a pure, offline function from (Helm values, rendered manifests) to
+//! (validated alpha feature flags, rendered manifests + generated manifests) for Upbound Spaces.
+//!
+//! Pipeline: [`values`] (load, merge, `--set`) -> [`schema`] (validation, diagnostics) ->
+//! [`features`] (typed view) -> [`plan`] (which objects, per target) -> [`render`] (templates) ->
+//! [`stream`] / [`identify`] / [`pipeline`] (split, identify, pass through, append) -> [`cli`].
+
+pub mod cli;
+pub mod diag;
+pub mod features;
+pub mod golden;
+pub mod identify;
+pub mod pipeline;
+pub mod plan;
+pub mod render;
+pub mod sarif;
+pub mod schema;
+pub mod stream;
+pub mod values;
+pub mod yamlio;
+
+/// Success (warnings allowed).
+pub const EXIT_OK: i32 = 0;
+/// Invalid values or input.
+pub const EXIT_INVALID: i32 = 1;
+/// Usage error.
+pub const EXIT_USAGE: i32 = 2;

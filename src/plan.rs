@@ -1,0 +1,388 @@
+//! Which objects to generate for a target, and why (SPEC §4).
+//!
+//! The plan is the single place that decides; `why` prints the same plan's reasons, so the
+//! explanation cannot drift from what is generated.
+
+use crate::diag::Origin;
+use crate::features::{Features, Sourced};
+use serde::Serialize;
+
+/// The cluster the generated objects are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The Spaces host cluster (the Helm release of the Spaces chart).
+    #[default]
+    Space,
+    /// A managed control plane (e.g. the external-secrets chart installed into it).
+    ControlPlane,
+    /// The external Argo CD cluster, when externalCluster is on.
+    Argocd,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Space => "space",
+            Target::ControlPlane => "control-plane",
+            Target::Argocd => "argocd",
+        }
+    }
+}
+
+/// Which rule of SPEC §4 chose the controller subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectRule {
+    /// `--controller-service-account NAMESPACE/NAME`.
+    Flag,
+    /// The rendered `spaces-controller` Deployment.
+    Deployment,
+    /// `controller.serviceAccount.name` from values (namespace from flag, env or default).
+    Values,
+    /// Neither: `spaces-controller` (namespace from flag, env or default).
+    Default,
+}
+
+/// The ServiceAccount the generated RBAC binds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    pub namespace: String,
+    pub name: String,
+    pub rule: SubjectRule,
+    /// Where the name came from.
+    pub name_origin: Origin,
+    /// Where the namespace came from.
+    pub namespace_origin: Origin,
+}
+
+pub const ROLE_PLUGIN: &str = "spaces-argocd-plugin";
+pub const ROLE_READER: &str = "spaces-argocd-kubeconfig-reader";
+pub const ARGOCD_SA: &str = "spaces-argocd-plugin";
+pub const ARGOCD_TOKEN: &str = "spaces-argocd-plugin-token";
+
+/// Verbs of the writer Role: the plugin creates, updates and deletes Argo CD cluster Secrets.
+pub const WRITER_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete",
+];
+/// Verbs of the secrets-reader: read one Secret.
+pub const READER_VERBS: &[&str] = &["get", "list", "watch"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub resource_names: Vec<String>,
+    pub verbs: Vec<String>,
+}
+
+impl Rule {
+    fn secrets(verbs: &[&str], names: &[&str]) -> Rule {
+        Rule {
+            api_groups: vec![String::new()],
+            resources: vec!["secrets".into()],
+            resource_names: names.iter().map(|s| s.to_string()).collect(),
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubjectRef {
+    pub name: String,
+    pub namespace: String,
+}
+
+/// What made an object appear: a values path, its value and its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cause {
+    pub path: String,
+    pub value: serde_json::Value,
+    pub origin: Origin,
+}
+
+fn cause<T: Serialize>(s: &Sourced<T>) -> Cause {
+    Cause {
+        path: s.path.clone(),
+        value: serde_json::to_value(&s.value).unwrap_or(serde_json::Value::Null),
+        origin: s.origin.clone(),
+    }
+}
+
+/// One object to generate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Planned {
+    pub kind: &'static str,
+    pub api_version: &'static str,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub component: &'static str,
+    pub rules: Vec<Rule>,
+    pub role_ref: Option<String>,
+    pub subjects: Vec<SubjectRef>,
+    /// Annotations the object needs (not the Helm 4 file name, which the renderer adds).
+    pub annotations: Vec<(String, String)>,
+    /// The values that caused it.
+    pub because: Vec<Cause>,
+    /// Whether the controller subject decided part of it.
+    pub uses_subject: bool,
+}
+
+impl Planned {
+    pub fn group(&self) -> &str {
+        self.api_version
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("")
+    }
+    fn rank(&self) -> u8 {
+        match self.kind {
+            "Namespace" => 0,
+            "ServiceAccount" => 1,
+            "Secret" => 2,
+            "Role" => 3,
+            "RoleBinding" => 4,
+            _ => 5,
+        }
+    }
+}
+
+/// An object that is not generated, and what would turn it on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub kind: &'static str,
+    pub name: String,
+    pub target: Target,
+    /// `path=value` settings that would generate it.
+    pub needs: Vec<String>,
+    /// The settings as they are now.
+    pub now: Vec<Cause>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub target: Target,
+    pub objects: Vec<Planned>,
+    pub skipped: Vec<Skipped>,
+}
+
+fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<Cause>) -> Planned {
+    Planned {
+        kind: "Role",
+        api_version: "rbac.authorization.k8s.io/v1",
+        name: name.into(),
+        namespace: Some(ns.into()),
+        component,
+        rules: vec![rule],
+        role_ref: None,
+        subjects: vec![],
+        annotations: vec![],
+        because,
+        uses_subject: false,
+    }
+}
+
+fn binding(
+    name: &str,
+    ns: &str,
+    component: &'static str,
+    subject: SubjectRef,
+    because: Vec<Cause>,
+    uses_subject: bool,
+) -> Planned {
+    Planned {
+        kind: "RoleBinding",
+        api_version: "rbac.authorization.k8s.io/v1",
+        name: name.into(),
+        namespace: Some(ns.into()),
+        component,
+        rules: vec![],
+        role_ref: Some(name.into()),
+        subjects: vec![subject],
+        annotations: vec![],
+        because,
+        uses_subject,
+    }
+}
+
+/// The names of every object this tool can generate (for cheap conflict checks on the input).
+pub fn could_generate(kind: &str, name: &str) -> bool {
+    match kind {
+        "Role" | "RoleBinding" => name == ROLE_PLUGIN || name == ROLE_READER,
+        "ServiceAccount" => name == ARGOCD_SA,
+        "Secret" => name == ARGOCD_TOKEN,
+        "Namespace" => true,
+        _ => false,
+    }
+}
+
+/// Decide the objects for `target`. `subject` is needed for the `space` target only.
+pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
+    let a = &f.argocd;
+    let on = "argocd-plugin";
+    let mut objects = Vec::new();
+    let mut skipped = Vec::new();
+    let ns = a.secret_namespace.value.clone();
+    let sub = SubjectRef {
+        name: subject.name.clone(),
+        namespace: subject.namespace.clone(),
+    };
+    match target {
+        Target::Space => {
+            let enable = format!("{}=true", a.enabled.path);
+            let ext = format!("{}=true", a.external.path);
+            let ext_off = format!("{}=false", a.external.path);
+            if a.enabled.value && !a.external.value {
+                let because = vec![
+                    cause(&a.enabled),
+                    cause(&a.external),
+                    cause(&a.secret_namespace),
+                ];
+                objects.push(role(
+                    ROLE_PLUGIN,
+                    &ns,
+                    on,
+                    Rule::secrets(WRITER_VERBS, &[]),
+                    because.clone(),
+                ));
+                objects.push(binding(ROLE_PLUGIN, &ns, on, sub.clone(), because, true));
+            } else {
+                for kind in ["Role", "RoleBinding"] {
+                    skipped.push(Skipped {
+                        kind,
+                        name: ROLE_PLUGIN.into(),
+                        target,
+                        needs: vec![enable.clone(), ext_off.clone()],
+                        now: vec![cause(&a.enabled), cause(&a.external)],
+                    });
+                }
+            }
+            if a.enabled.value && a.external.value {
+                let because = vec![cause(&a.enabled), cause(&a.external), cause(&a.secret_name)];
+                let cns = subject.namespace.clone();
+                objects.push(role(
+                    ROLE_READER,
+                    &cns,
+                    on,
+                    Rule::secrets(READER_VERBS, &[&a.secret_name.value]),
+                    because.clone(),
+                ));
+                objects.push(binding(ROLE_READER, &cns, on, sub, because, true));
+                for o in objects.iter_mut() {
+                    o.uses_subject = true; // the namespace is the controller's
+                }
+            } else {
+                for kind in ["Role", "RoleBinding"] {
+                    skipped.push(Skipped {
+                        kind,
+                        name: ROLE_READER.into(),
+                        target,
+                        needs: vec![enable.clone(), ext.clone()],
+                        now: vec![cause(&a.enabled), cause(&a.external)],
+                    });
+                }
+            }
+        }
+        Target::ControlPlane => {
+            let e = &f.eso;
+            if e.enabled.value {
+                objects.push(Planned {
+                    kind: "Namespace",
+                    api_version: "v1",
+                    name: e.namespace.value.clone(),
+                    namespace: None,
+                    component: "external-secrets",
+                    rules: vec![],
+                    role_ref: None,
+                    subjects: vec![],
+                    annotations: vec![],
+                    because: vec![cause(&e.enabled), cause(&e.namespace)],
+                    uses_subject: false,
+                });
+            } else {
+                skipped.push(Skipped {
+                    kind: "Namespace",
+                    name: e.namespace.value.clone(),
+                    target,
+                    needs: vec![format!("{}=true", e.enabled.path)],
+                    now: vec![cause(&e.enabled)],
+                });
+            }
+        }
+        Target::Argocd => {
+            if a.enabled.value && a.external.value {
+                let because = vec![
+                    cause(&a.enabled),
+                    cause(&a.external),
+                    cause(&a.secret_namespace),
+                ];
+                let sa = SubjectRef {
+                    name: ARGOCD_SA.into(),
+                    namespace: ns.clone(),
+                };
+                objects.push(Planned {
+                    kind: "ServiceAccount",
+                    api_version: "v1",
+                    name: ARGOCD_SA.into(),
+                    namespace: Some(ns.clone()),
+                    component: on,
+                    rules: vec![],
+                    role_ref: None,
+                    subjects: vec![],
+                    annotations: vec![],
+                    because: because.clone(),
+                    uses_subject: false,
+                });
+                objects.push(Planned {
+                    kind: "Secret",
+                    api_version: "v1",
+                    name: ARGOCD_TOKEN.into(),
+                    namespace: Some(ns.clone()),
+                    component: on,
+                    rules: vec![],
+                    role_ref: None,
+                    subjects: vec![],
+                    annotations: vec![(
+                        "kubernetes.io/service-account.name".into(),
+                        ARGOCD_SA.into(),
+                    )],
+                    because: because.clone(),
+                    uses_subject: false,
+                });
+                objects.push(role(
+                    ROLE_PLUGIN,
+                    &ns,
+                    on,
+                    Rule::secrets(WRITER_VERBS, &[]),
+                    because.clone(),
+                ));
+                objects.push(binding(ROLE_PLUGIN, &ns, on, sa, because, false));
+            } else {
+                for (kind, name) in [
+                    ("ServiceAccount", ARGOCD_SA),
+                    ("Secret", ARGOCD_TOKEN),
+                    ("Role", ROLE_PLUGIN),
+                    ("RoleBinding", ROLE_PLUGIN),
+                ] {
+                    skipped.push(Skipped {
+                        kind,
+                        name: name.into(),
+                        target,
+                        needs: vec![
+                            format!("{}=true", a.enabled.path),
+                            format!("{}=true", a.external.path),
+                        ],
+                        now: vec![cause(&a.enabled), cause(&a.external)],
+                    });
+                }
+            }
+        }
+    }
+    objects
+        .sort_by(|x, y| (x.rank(), &x.namespace, &x.name).cmp(&(y.rank(), &y.namespace, &y.name)));
+    Plan {
+        target,
+        objects,
+        skipped,
+    }
+}

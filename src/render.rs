@@ -1,0 +1,150 @@
+//! Renders planned objects to YAML documents with minijinja templates embedded in the binary.
+//!
+//! `.yaml` templates auto-escape every value as JSON, which is also a YAML double-quoted scalar:
+//! a value can never add keys, documents or comments, and strings such as `yes` or `0644` stay
+//! strings for Kubernetes' YAML 1.1 reader. Undefined variables are errors; debug is off.
+
+use crate::plan::{Planned, Target};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The label every generated object carries, so that a later run recognises (and replaces) it.
+pub const MARKER_LABEL: &str = "spaces-postrender.dev/generated";
+pub const MARKER_VALUE: &str = "true";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("_meta.yaml", include_str!("templates/_meta.yaml")),
+    ("role.yaml", include_str!("templates/role.yaml")),
+    (
+        "rolebinding.yaml",
+        include_str!("templates/rolebinding.yaml"),
+    ),
+    (
+        "serviceaccount.yaml",
+        include_str!("templates/serviceaccount.yaml"),
+    ),
+    (
+        "secret-token.yaml",
+        include_str!("templates/secret-token.yaml"),
+    ),
+    ("namespace.yaml", include_str!("templates/namespace.yaml")),
+];
+
+fn env() -> &'static Result<Environment<'static>, String> {
+    static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".yaml") {
+                AutoEscape::Json
+            } else {
+                AutoEscape::None
+            }
+        });
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src)
+                .map_err(|e| format!("template {name}: {e}"))?;
+        }
+        Ok(env)
+    })
+}
+
+#[derive(Serialize)]
+struct RuleCtx<'a> {
+    api_groups: &'a [String],
+    resources: &'a [String],
+    resource_names: &'a [String],
+    verbs: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ObjCtx<'a> {
+    source: String,
+    api_version: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    namespace: Option<&'a str>,
+    labels: BTreeMap<&'a str, &'a str>,
+    annotations: BTreeMap<String, String>,
+    rules: Vec<RuleCtx<'a>>,
+    role_ref: Option<&'a str>,
+    subjects: &'a [crate::plan::SubjectRef],
+}
+
+/// `spaces-postrender/<target>/<kind>-<name>.yaml`: the `# Source:` of a generated document.
+pub fn source_name(target: Target, o: &Planned) -> String {
+    format!(
+        "spaces-postrender/{}/{}-{}.yaml",
+        target.as_str(),
+        o.kind.to_ascii_lowercase(),
+        o.name
+    )
+}
+
+fn template_for(kind: &str) -> &'static str {
+    match kind {
+        "Role" => "role.yaml",
+        "RoleBinding" => "rolebinding.yaml",
+        "ServiceAccount" => "serviceaccount.yaml",
+        "Secret" => "secret-token.yaml",
+        _ => "namespace.yaml",
+    }
+}
+
+/// Render one object; the text starts with `---` and ends with a newline.
+/// `helm4` adds the Helm 4 file-name annotation.
+pub fn render(target: Target, o: &Planned, helm4: bool) -> Result<String, String> {
+    let env = env().as_ref().map_err(Clone::clone)?;
+    let source = source_name(target, o);
+    // The Source line is not escaped (it is a comment): allow only name characters in it.
+    if !source
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-./".contains(&b))
+    {
+        return Err(format!("refusing to render an object named {:?}", o.name));
+    }
+    let mut annotations: BTreeMap<String, String> = o.annotations.iter().cloned().collect();
+    if helm4 {
+        annotations.insert(crate::identify::HELM4_FILENAME.into(), source.clone());
+    }
+    let mut labels = BTreeMap::new();
+    labels.insert("app.kubernetes.io/part-of", "spaces");
+    labels.insert("app.kubernetes.io/component", o.component);
+    labels.insert(MARKER_LABEL, MARKER_VALUE);
+    let ctx = ObjCtx {
+        source,
+        api_version: o.api_version,
+        kind: o.kind,
+        name: &o.name,
+        namespace: o.namespace.as_deref(),
+        labels,
+        annotations,
+        rules: o
+            .rules
+            .iter()
+            .map(|r| RuleCtx {
+                api_groups: &r.api_groups,
+                resources: &r.resources,
+                resource_names: &r.resource_names,
+                verbs: &r.verbs,
+            })
+            .collect(),
+        role_ref: o.role_ref.as_deref(),
+        subjects: &o.subjects,
+    };
+    let tmpl = env
+        .get_template(template_for(o.kind))
+        .map_err(|e| e.to_string())?;
+    let mut s = tmpl
+        .render(
+            minijinja::context! { obj => minijinja::Value::from(minijinja::value::Serde(&ctx)) },
+        )
+        .map_err(|e| format!("rendering {}: {e}", o.kind))?;
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    Ok(s)
+}

@@ -1,0 +1,354 @@
+//! The values schema (`schemas/values.schema.json`, JSON Schema 2020-12) and validation
+//! against it, with problems turned into [`Diagnostic`]s that point into the user's values.
+//!
+//! The schema is the single source of the field table: types, defaults, descriptions (for
+//! `explain` and IDE completion) and formats. Unknown keys are `additionalProperties: false`
+//! in the schema; this module reports them as warnings with a did-you-mean suggestion.
+
+use crate::diag::Diagnostic;
+use crate::values::{yaml, Origins};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The schema text, embedded in the binary.
+pub const SCHEMA_TEXT: &str = include_str!("../schemas/values.schema.json");
+
+/// The parsed schema (parsed once, on first use).
+pub fn schema() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).unwrap_or(Value::Null))
+}
+
+fn validator() -> Option<&'static jsonschema::Validator> {
+    static V: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    V.get_or_init(|| jsonschema::draft202012::new(schema()).ok())
+        .as_ref()
+}
+
+/// Resolve a `#/$defs/...` reference inside the schema.
+fn deref(node: &Value) -> &Value {
+    match node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/"))
+    {
+        Some(ptr) => schema().pointer(&format!("/{ptr}")).unwrap_or(node),
+        None => node,
+    }
+}
+
+/// The schema node describing a values path given as segments, following `properties`.
+pub fn node_for(segments: &[&str]) -> Option<&'static Value> {
+    let mut n = schema();
+    for s in segments {
+        n = n.get("properties")?.get(*s)?;
+    }
+    Some(n)
+}
+
+/// JSON pointer (`/features/alpha/eso`) -> dotted path (`features.alpha.eso`).
+pub fn pointer_to_dotted(ptr: &str) -> String {
+    let mut out = String::new();
+    for seg in ptr.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            out = yaml::join_path(&out, &seg);
+        }
+    }
+    out
+}
+
+fn type_name(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => primitive(&format!("{t}")),
+        TypeKind::Multiple(ts) => {
+            let v: Vec<String> = ts.iter().map(|t| primitive(&format!("{t}"))).collect();
+            v.join(" or ")
+        }
+    }
+}
+
+fn primitive(t: &str) -> String {
+    match t {
+        "boolean" => "a boolean (true or false)".into(),
+        "object" => "a mapping".into(),
+        "string" => "a string".into(),
+        "array" => "a list".into(),
+        "integer" => "an integer".into(),
+        "number" => "a number".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Describe a value for a message without echoing long or sensitive text.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.chars().count() <= 64 && !s.contains(['\n', '\r']) => {
+            format!("the string {:?}", s)
+        }
+        Value::String(s) => format!("a string of {} characters", s.chars().count()),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Null => "null".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// Names of the properties the schema allows at a pointer's parent object.
+fn known_keys(object_ptr: &str) -> Vec<String> {
+    let segs: Vec<String> = object_ptr.split('/').skip(1).map(String::from).collect();
+    let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    node_for(&refs)
+        .and_then(|n| n.get("properties"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The closest known key, for "did you mean".
+pub fn suggest(unknown: &str, known: &[String]) -> Option<String> {
+    let lower = unknown.to_ascii_lowercase();
+    let mut best: Option<(f64, &String)> = None;
+    for k in known {
+        let score = if k.to_ascii_lowercase() == lower {
+            2.0
+        } else {
+            strsim::jaro_winkler(&lower, &k.to_ascii_lowercase())
+        };
+        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, k));
+        }
+    }
+    best.map(|(_, k)| k.clone())
+}
+
+/// Validate the merged values against the schema. Returns every problem.
+pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
+    let Some(v) = validator() else {
+        return vec![Diagnostic::error(
+            "internal",
+            "",
+            "the embedded values schema does not compile",
+        )];
+    };
+    let mut out = Vec::new();
+    for err in v.iter_errors(values) {
+        let ptr = err.instance_path().as_str().to_string();
+        let path = pointer_to_dotted(&ptr);
+        let origin = origins.lookup(&path).cloned();
+        let schema_ptr = err.schema_path().as_str().to_string();
+        // The schema node that holds the failing keyword (for `x-error`).
+        let holder = schema_ptr.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let custom = schema()
+            .pointer(holder)
+            .and_then(|n| n.get("x-error"))
+            .and_then(Value::as_str);
+        let d = match err.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    let kpath = yaml::join_path(&path, key);
+                    let known = known_keys(&ptr);
+                    let mut d = Diagnostic::warning(
+                        "unknown-key",
+                        kpath.clone(),
+                        format!(
+                            "unknown key `{key}` under {}",
+                            if path.is_empty() {
+                                "the top level"
+                            } else {
+                                &path
+                            }
+                        ),
+                    )
+                    .at(origins.lookup(&kpath).cloned());
+                    d = match suggest(key, &known) {
+                        Some(s) => d.hint(format!("did you mean `{s}`? (`spaces-postrender explain {path}` lists the known keys)")),
+                        None => d.hint(format!("known keys here: {}", known.join(", "))),
+                    };
+                    out.push(d);
+                }
+                continue;
+            }
+            ValidationErrorKind::Type { kind } => {
+                let inst = err.instance();
+                let want = type_name(kind);
+                let mut d = Diagnostic::error(
+                    "wrong-type",
+                    path.clone(),
+                    format!("expected {want}, got {}", describe(inst)),
+                );
+                let is_bool = matches!(kind, TypeKind::Single(t) if format!("{t}") == "boolean");
+                if is_bool {
+                    if let Value::String(s) = inst.as_ref() {
+                        if matches!(s.as_str(), "true" | "false") {
+                            d = d.hint(format!(
+                                "write {s} without quotes in the values file, or pass --set {path}={s} (not --set-string, which always makes a string)"
+                            ));
+                            out.push(d.at(origin));
+                            continue;
+                        }
+                    }
+                    d = d.hint(format!("set {path} to true or false"));
+                } else if want.contains("mapping") {
+                    d = d.hint(format!(
+                        "{path} holds keys; see `spaces-postrender explain {path}`"
+                    ));
+                } else if want.contains("string") {
+                    d = d.hint("quote the value so that it is a string");
+                }
+                d
+            }
+            ValidationErrorKind::Pattern { .. }
+            | ValidationErrorKind::MaxLength { .. }
+            | ValidationErrorKind::MinLength { .. }
+            | ValidationErrorKind::Not { .. } => {
+                let inst = err.instance();
+                let what = custom.unwrap_or("has an invalid format");
+                let code = match err.kind() {
+                    ValidationErrorKind::MaxLength { .. } => "too-long",
+                    ValidationErrorKind::MinLength { .. } => "empty",
+                    _ => "bad-format",
+                };
+                let mut msg = format!("{} {what}", describe(inst));
+                if let ValidationErrorKind::MaxLength { limit } = err.kind() {
+                    if let Value::String(s) = inst.as_ref() {
+                        msg = format!(
+                            "{} is {} characters long; the limit is {limit}",
+                            describe(inst),
+                            s.chars().count()
+                        );
+                    }
+                }
+                let hint = if path.ends_with("secret.key") {
+                    "use the data key of the kubeconfig Secret, e.g. kubeconfig"
+                } else if path.ends_with("secret.name") {
+                    "use the name of the Secret that holds the kubeconfig, e.g. my-argo-cluster"
+                } else {
+                    "use a lowercase name such as argocd or external-secrets"
+                };
+                Diagnostic::error(code, path.clone(), msg).hint(hint)
+            }
+            other => Diagnostic::error("invalid", path.clone(), format!("{other:?}")),
+        };
+        out.push(d.at(origin));
+    }
+    out
+}
+
+/// One field of the schema, for `explain`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Field {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub default: Value,
+    pub description: String,
+}
+
+/// Every field under `prefix` (a dotted path; empty for all), in schema order.
+pub fn fields(prefix: &str) -> Option<Vec<Field>> {
+    let segs: Vec<&str> = if prefix.is_empty() {
+        vec![]
+    } else {
+        prefix.split('.').collect()
+    };
+    let start = node_for(&segs)?;
+    let mut out = Vec::new();
+    let mut todo = vec![(prefix.to_string(), start)];
+    while let Some((path, node)) = todo.pop() {
+        let d = deref(node);
+        let ty = node
+            .get("type")
+            .or_else(|| d.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("any")
+            .to_string();
+        let ty = match (ty.as_str(), d.get("pattern")) {
+            ("string", Some(_)) => {
+                let f = node
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                if f.is_empty() {
+                    ty
+                } else {
+                    format!("string ({f})")
+                }
+            }
+            _ => ty,
+        };
+        if !path.is_empty() {
+            out.push(Field {
+                path: path.clone(),
+                ty,
+                default: node
+                    .get("default")
+                    .or_else(|| d.get("default"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                description: node
+                    .get("description")
+                    .or_else(|| d.get("description"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+        if let Some(props) = node.get("properties").and_then(Value::as_object) {
+            for (k, c) in props.iter().rev() {
+                todo.push((yaml::join_path(&path, k), c));
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_description_and_default() {
+        let all = fields("").expect("root");
+        assert!(all.len() > 20);
+        for f in &all {
+            assert!(!f.description.is_empty(), "{} lacks a description", f.path);
+            let segs: Vec<&str> = f.path.split('.').collect();
+            let node = node_for(&segs).expect("node");
+            assert!(node.get("default").is_some(), "{} lacks a default", f.path);
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        let known = vec![
+            "argocdPlugin".to_string(),
+            "eso".to_string(),
+            "enabled".to_string(),
+        ];
+        assert_eq!(
+            suggest("argocdplugin", &known).as_deref(),
+            Some("argocdPlugin")
+        );
+        assert_eq!(suggest("enable", &known).as_deref(), Some("enabled"));
+        assert_eq!(suggest("zzz", &known), None);
+    }
+
+    #[test]
+    fn pointers_become_dotted_paths() {
+        assert_eq!(
+            pointer_to_dotted("/features/alpha/eso"),
+            "features.alpha.eso"
+        );
+        assert_eq!(pointer_to_dotted("/a/0/b"), "a[0].b");
+        assert_eq!(pointer_to_dotted(""), "");
+    }
+}

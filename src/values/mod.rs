@@ -1,0 +1,267 @@
+//! Values: load `-f` files and `--set`-family flags and merge them exactly as Helm does,
+//! remembering where each value came from.
+//!
+//! Helm's order: `-f` files in order (deep-merged, later wins), then `--set-json`, `--set`,
+//! `--set-string`, `--set-file`, `--set-literal`, each parsed into the same map in turn.
+
+pub mod set;
+pub mod yaml;
+
+use crate::diag::{Diagnostic, Origin};
+use serde_json::{Map, Value};
+use set::SetKind;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The values flags of one invocation, as the user typed them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValuesInput {
+    /// `-f/--values` files in order; `-` is standard input.
+    pub files: Vec<String>,
+    pub set_json: Vec<String>,
+    pub set: Vec<String>,
+    pub set_string: Vec<String>,
+    pub set_file: Vec<String>,
+    pub set_literal: Vec<String>,
+}
+
+impl ValuesInput {
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+            && self.set_json.is_empty()
+            && self.set.is_empty()
+            && self.set_string.is_empty()
+            && self.set_file.is_empty()
+            && self.set_literal.is_empty()
+    }
+    pub fn reads_stdin(&self) -> bool {
+        self.files.iter().any(|f| f == "-")
+    }
+}
+
+/// Where each values path was last set.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    map: HashMap<String, Origin>,
+}
+
+impl Origins {
+    /// The origin of `path`, or of its nearest ancestor that has one.
+    pub fn lookup(&self, path: &str) -> Option<&Origin> {
+        let mut p = path;
+        loop {
+            if let Some(o) = self.map.get(p) {
+                return Some(o);
+            }
+            let cut = p.rfind(['.', '['])?;
+            p = &p[..cut];
+        }
+    }
+    /// Only an exact entry (no ancestor).
+    pub fn exact(&self, path: &str) -> Option<&Origin> {
+        self.map.get(path)
+    }
+    fn record_tree(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
+        // An explicit walk (not recursion) so that deep trees cannot exhaust the stack.
+        let mut todo: Vec<(String, &Value)> = vec![(prefix.to_string(), v)];
+        while let Some((path, v)) = todo.pop() {
+            if !path.is_empty() {
+                self.map.insert(path.clone(), origin(&path));
+            }
+            match v {
+                Value::Object(m) => {
+                    for (k, c) in m {
+                        todo.push((yaml::join_path(&path, k), c));
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, c) in a.iter().enumerate() {
+                        todo.push((yaml::index_path(&path, i), c));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The merged values and their provenance.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// What Helm's `.Values` would hold (for a chart without defaults).
+    pub values: Value,
+    pub origins: Origins,
+    /// Warnings found while loading (duplicate keys).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Deep merge as Helm's `mergeMaps`: maps merge key by key, anything else replaces.
+pub fn merge_maps(dst: &mut Map<String, Value>, src: Map<String, Value>) {
+    for (k, v) in src {
+        match (dst.get_mut(&k), v) {
+            (Some(Value::Object(d)), Value::Object(s)) => merge_maps(d, s),
+            (_, v) => {
+                dst.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Helm drops keys whose value is `null` when it coalesces the user's values with the chart's.
+pub fn drop_nulls(v: &mut Value) {
+    let mut todo: Vec<&mut Value> = vec![v];
+    while let Some(v) = todo.pop() {
+        if let Value::Object(m) = v {
+            m.retain(|_, c| !c.is_null());
+            todo.extend(m.values_mut());
+        }
+    }
+}
+
+fn read_to_string(path: &str) -> std::io::Result<String> {
+    let bytes = std::fs::read(Path::new(path))?;
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not valid UTF-8",
+        )
+    })
+}
+
+/// Load and merge every source. `stdin` is the text of standard input when a file is `-`.
+/// Errors come back all together, each with its origin.
+pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut base = Map::new();
+    let mut origins = Origins::default();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+
+    for file in &input.files {
+        let (label, text) = if file == "-" {
+            match stdin {
+                Some(t) => ("<stdin>".to_string(), t.to_string()),
+                None => {
+                    errors.push(
+                        Diagnostic::error("values-file", "", "`-f -` reads values from standard input, but standard input carries the manifests here")
+                            .at(Some(Origin::Flag { flag: "-f -".into() }))
+                            .hint("write the values to a file and pass its path, or use `generate`/`validate`, which read no manifests"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            match read_to_string(file) {
+                Ok(t) => (file.clone(), t),
+                Err(e) => {
+                    errors.push(
+                        Diagnostic::error(
+                            "values-file",
+                            "",
+                            format!("cannot read values file {file}: {e}"),
+                        )
+                        .at(Some(Origin::Flag {
+                            flag: format!("-f {file}"),
+                        }))
+                        .hint("check the path given to -f/--values"),
+                    );
+                    continue;
+                }
+            }
+        };
+        match yaml::load(&text) {
+            Ok(loc) => {
+                for (path, pos, msg) in &loc.warnings {
+                    warnings.push(
+                        Diagnostic::warning("duplicate-key", path.clone(), msg.clone())
+                            .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
+                    );
+                }
+                let pos = loc.positions;
+                let lbl = label.clone();
+                origins.record_tree("", &loc.value, &|p: &str| match pos.get(p) {
+                    Some(x) => Origin::File { file: lbl.clone(), line: x.line, column: x.column },
+                    None => Origin::File { file: lbl.clone(), line: 1, column: 1 },
+                });
+                if let Value::Object(m) = loc.value {
+                    merge_maps(&mut base, m);
+                }
+            }
+            Err(e) => errors.push(
+                Diagnostic::error("yaml-syntax", "", format!("{label} is not valid YAML: {}", e.message))
+                    .at(Some(Origin::File { file: label.clone(), line: e.pos.line, column: e.pos.column }))
+                    .hint("fix the YAML syntax at that position (indent with spaces, quote values that contain `: ` or `#`)"),
+            ),
+        }
+    }
+
+    let flags: [(SetKind, &Vec<String>); 5] = [
+        (SetKind::SetJson, &input.set_json),
+        (SetKind::Set, &input.set),
+        (SetKind::SetString, &input.set_string),
+        (SetKind::SetFile, &input.set_file),
+        (SetKind::SetLiteral, &input.set_literal),
+    ];
+    for (kind, args) in flags {
+        for (i, arg) in args.iter().enumerate() {
+            let origin = Origin::Arg {
+                flag: kind.flag().to_string(),
+                index: i + 1,
+            };
+            // Parse alone first to learn which paths this argument sets.
+            let mut alone = Map::new();
+            match set::apply(kind, arg, &mut alone, &read_to_string) {
+                Ok(()) => {
+                    let o = origin.clone();
+                    origins.record_tree("", &Value::Object(alone), &|_| o.clone());
+                    if let Err(e) = set::apply(kind, arg, &mut base, &read_to_string) {
+                        errors.push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
+                    }
+                }
+                Err(e) => errors.push(
+                    Diagnostic::error("set-syntax", "", format!("cannot parse {}: {}", kind.flag(), e.message))
+                        .at(Some(origin))
+                        .hint("the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"),
+                ),
+            }
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut values = Value::Object(base);
+    drop_nulls(&mut values);
+    Ok(Loaded {
+        values,
+        origins,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_is_deep_and_later_wins() {
+        let mut a = json!({"x": {"y": 1, "z": 2}, "l": [1, 2]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let b = json!({"x": {"y": 3}, "l": [9]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        merge_maps(&mut a, b);
+        assert_eq!(Value::Object(a), json!({"x": {"y": 3, "z": 2}, "l": [9]}));
+    }
+
+    #[test]
+    fn origins_fall_back_to_ancestors() {
+        let mut o = Origins::default();
+        o.map.insert("a.b".into(), Origin::Default);
+        assert_eq!(o.lookup("a.b.c[0]"), Some(&Origin::Default));
+        assert_eq!(o.lookup("a"), None);
+    }
+}
