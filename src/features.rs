@@ -107,7 +107,7 @@ impl Features {
                     Diagnostic::error(
                         "alias-conflict",
                         ns_path.clone(),
-                        format!("target.namespace ({a:?}) and its alias target.secretNamespace ({c:?}) disagree"),
+                        format!("target.namespace ({a:?}) is an alias of target.secretNamespace ({c:?}), and the two disagree"),
                     )
                     .at(l.origins.lookup(&ns_path).cloned())
                     .hint(format!("set only one of them; both name the Argo CD namespace (secretNamespace is set at {})", origin(l, &sns_path))),
@@ -159,7 +159,9 @@ impl Features {
     fn cross_field(&self, l: &Loaded, diags: &mut Vec<Diagnostic>) {
         let a = &self.argocd;
         let set = |path: &str| l.origins.exact(path).is_some() && get(&l.values, path).is_some();
-        if !a.enabled.value {
+        // When `enabled` itself is invalid (a schema error), "has no effect" would mislead.
+        let enabled_invalid = get(&l.values, &a.enabled.path).is_some_and(|v| !v.is_boolean());
+        if !a.enabled.value && !enabled_invalid {
             for s in [&a.external, &a.use_uid_format] {
                 if s.value {
                     diags.push(
