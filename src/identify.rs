@@ -1,14 +1,25 @@
 //! Identifies the Kubernetes objects in one document and checks that it is well-formed YAML.
 //!
-//! The fast path runs the YAML event parser over the document once and picks out only what this
-//! tool needs (apiVersion, kind, metadata.name/namespace, the generated-by marker label, the
-//! Helm 4 file-name annotation, a Deployment's service account) without building a tree.
-//! Documents that use aliases or merge keys take the slow path, a full parse with serde-saphyr,
-//! so that the result always equals what a full parse says. `kind: *List` documents yield their items.
+//! Three ways of reading a document give the same answer:
+//! - the quick scan ([`quick`]): one pass over the bytes that recognises the block YAML Helm
+//!   charts render (block and single-line flow collections, plain, quoted and block scalars,
+//!   comments) and vouches only for documents it can prove well-formed; anything else (and every
+//!   malformed document) goes on to
+//! - the YAML event parser (granit-parser, inside serde-saphyr), which checks the document and
+//!   gives the diagnostics, without building a tree; documents with aliases, merge keys, tags or
+//!   identity values that are not plainly strings go on to
+//! - a full parse with serde-saphyr, the definition of what the document means.
+//!
+//! The first two feed one identity state machine ([`Builder`]) with YAML events, and pick out
+//! only what this tool needs (apiVersion, kind, metadata.name/namespace, the generated-by marker
+//! label, the Helm 4 file-name annotation, a Deployment's service account). `kind: *List`
+//! documents yield their items. `tests/identify_props.rs` checks that the three agree.
 
 use crate::render::MARKER_LABEL;
 use serde_json::Value;
-use serde_saphyr::granit_parser::{Event, Parser};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+
+mod quick;
 
 /// The Helm 4 annotation naming the template file of each document.
 pub const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
@@ -153,15 +164,252 @@ fn shape_error(what: &str, line: usize, column: usize) -> DocError {
     }
 }
 
-/// Parse one document (its bytes, as split from the stream) and identify its objects.
+/// Whether a full parse (YAML 1.1 booleans, core-schema nulls and numbers, as serde-saphyr
+/// resolves an untyped value) reads this plain scalar as the same string. Conservative: only
+/// text that starts with an ASCII letter and is none of the words that resolve to a boolean,
+/// null or non-finite float.
+pub(crate) fn plain_is_string(v: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "true", "false", "yes", "no", "y", "n", "on", "off", "null", "nan", "inf", "infinity",
+    ];
+    v.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && !WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
+/// Why event-driven identification stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Only the exact full parse can say (aliases, merge keys, tags, complex keys, or an identity
+    /// value whose YAML type is not plainly a string).
+    Full,
+    /// The document is refused.
+    Invalid(DocError),
+    /// The caller did not have the text of a scalar the identity needs (quick scan only).
+    Unsure,
+}
+
+/// The identity state machine, fed with YAML events (by the parser or by the quick scan), so
+/// that both ways of reading a document share one definition of what an object's identity is.
+pub(crate) struct Builder {
+    objects: Vec<Object>,
+    stack: Vec<Frame>,
+    /// Per YAML document: index of its root object, and the objects of its `items`.
+    root_obj: Option<usize>,
+    item_objs: Vec<usize>,
+    lists: Vec<(usize, Vec<usize>)>,
+}
+
+impl Builder {
+    pub(crate) fn new() -> Self {
+        Builder {
+            objects: Vec::new(),
+            stack: Vec::with_capacity(16),
+            root_obj: None,
+            item_objs: Vec::new(),
+            lists: Vec::new(),
+        }
+    }
+
+    pub(crate) fn document_start(&mut self) {
+        if let Some(r) = self.root_obj.take() {
+            self.lists.push((r, std::mem::take(&mut self.item_objs)));
+        }
+    }
+
+    /// A mapping (`is_map`) or sequence starts. `line`/`column` locate it for shape errors.
+    pub(crate) fn start(
+        &mut self,
+        is_map: bool,
+        tagged: bool,
+        line: usize,
+        column: usize,
+    ) -> Result<(), Stop> {
+        let role = match self.stack.last_mut() {
+            None => {
+                if tagged {
+                    return Err(Stop::Full);
+                }
+                if !is_map {
+                    return Err(Stop::Invalid(shape_error("a list", line, column)));
+                }
+                self.objects.push(Object::default());
+                self.root_obj = Some(self.objects.len() - 1);
+                Role::Obj(self.objects.len() - 1)
+            }
+            Some(parent) if parent.is_map => match parent.key.take() {
+                // A collection as a mapping key: only a full parse knows what it means.
+                None => return Err(Stop::Full),
+                Some(k) => match child_role(parent.role, k, is_map) {
+                    // Only the root's `items` are a List's objects, not an item's own `items`.
+                    Role::Items
+                        if parent.role != Role::Obj(self.root_obj.unwrap_or(usize::MAX)) =>
+                    {
+                        Role::Other
+                    }
+                    r => r,
+                },
+            },
+            Some(parent) => {
+                if parent.role == Role::Items && is_map {
+                    self.objects.push(Object::default());
+                    self.item_objs.push(self.objects.len() - 1);
+                    Role::Obj(self.objects.len() - 1)
+                } else {
+                    Role::Other
+                }
+            }
+        };
+        self.stack.push(Frame {
+            role,
+            is_map,
+            key: None,
+            seen: 0,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn end(&mut self) {
+        self.stack.pop();
+    }
+
+    /// A scalar. `val` is its text, `None` when the caller cannot give it cheaply (then the
+    /// builder answers `Unsure` if it needs it).
+    pub(crate) fn scalar(
+        &mut self,
+        val: Option<&str>,
+        plain: bool,
+        tagged: bool,
+        line: usize,
+        column: usize,
+    ) -> Result<(), Stop> {
+        let Some(top) = self.stack.last_mut() else {
+            let v = val.ok_or(Stop::Unsure)?;
+            if tagged {
+                return Err(Stop::Full);
+            }
+            if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
+                return Ok(()); // an empty document
+            }
+            return Err(Stop::Invalid(shape_error("a scalar", line, column)));
+        };
+        if !top.is_map {
+            return Ok(());
+        }
+        match top.key.take() {
+            None => {
+                let v = val.ok_or(Stop::Unsure)?;
+                if v == "<<" {
+                    return Err(Stop::Full);
+                }
+                let k = if top.role == Role::Other {
+                    Key::Other
+                } else if tagged {
+                    return Err(Stop::Full);
+                } else {
+                    classify(top.role, v)
+                };
+                let b = bit(k);
+                if b != 0 {
+                    if top.seen & b != 0 {
+                        return Err(Stop::Invalid(DocError {
+                            message: format!(
+                                "duplicate key `{v}`: the object's identity would be ambiguous"
+                            ),
+                            line,
+                            column,
+                        }));
+                    }
+                    top.seen |= b;
+                    if let (Key::Helm4, Role::Annotations(i)) = (k, top.role) {
+                        // Its presence is what counts, whatever the value.
+                        self.objects[i].helm4_filename = true;
+                    }
+                }
+                top.key = Some(k);
+            }
+            Some(k) => {
+                let role = top.role;
+                if let Some((i, field)) = field_of(role, k) {
+                    let v = val.ok_or(Stop::Unsure)?;
+                    if tagged || (plain && !plain_is_string(v)) {
+                        return Err(Stop::Full);
+                    }
+                    let o = &mut self.objects[i];
+                    match field {
+                        Field::ApiVersion => o.api_version = Some(v.to_string()),
+                        Field::Kind => o.kind = Some(v.to_string()),
+                        Field::Name => o.name = Some(v.to_string()),
+                        Field::Namespace => o.namespace = Some(v.to_string()),
+                        Field::Marker => o.marker = Some(v.to_string()),
+                        Field::ServiceAccountName => o.service_account = Some(v.to_string()),
+                        Field::ServiceAccount => {
+                            if o.service_account.is_none() {
+                                o.service_account = Some(v.to_string())
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> DocInfo {
+        if let Some(r) = self.root_obj.take() {
+            self.lists.push((r, std::mem::take(&mut self.item_objs)));
+        }
+        DocInfo {
+            objects: finish(self.objects, &self.lists),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    ApiVersion,
+    Kind,
+    Name,
+    Namespace,
+    Marker,
+    ServiceAccountName,
+    ServiceAccount,
+}
+
+/// The object field a scalar value under key `k` in a mapping of role `role` sets.
+fn field_of(role: Role, k: Key) -> Option<(usize, Field)> {
+    match (role, k) {
+        (Role::Obj(i), Key::ApiVersion) => Some((i, Field::ApiVersion)),
+        (Role::Obj(i), Key::Kind) => Some((i, Field::Kind)),
+        (Role::Meta(i), Key::Name) => Some((i, Field::Name)),
+        (Role::Meta(i), Key::Namespace) => Some((i, Field::Namespace)),
+        (Role::Labels(i), Key::Marker) => Some((i, Field::Marker)),
+        (Role::PodSpec(i), Key::ServiceAccountName) => Some((i, Field::ServiceAccountName)),
+        (Role::PodSpec(i), Key::ServiceAccount) => Some((i, Field::ServiceAccount)),
+        _ => None,
+    }
+}
+
+/// Parse one document (its bytes, as split from the stream, without a byte-order mark) and
+/// identify its objects. The quick scan answers for the documents it can vouch for; every other
+/// document (and every malformed one) goes through the YAML parser, which gives the diagnostics.
 pub fn identify(text: &str) -> Result<DocInfo, DocError> {
+    match quick::scan(text) {
+        Some(info) => Ok(info),
+        None => identify_events(text),
+    }
+}
+
+/// The quick scan alone: `Some` only for a document it proved well-formed (see [`quick`]).
+pub fn identify_quick(text: &str) -> Option<DocInfo> {
+    quick::scan(text)
+}
+
+/// The YAML parser's event stream through the identity state machine; documents that need it
+/// (aliases, merge keys, tags, identity values that are not plainly strings) take the exact full
+/// parse.
+pub fn identify_events(text: &str) -> Result<DocInfo, DocError> {
     let mut parser = Parser::new_from_str(text);
-    let mut objects: Vec<Object> = Vec::new();
-    let mut stack: Vec<Frame> = Vec::with_capacity(16);
-    // Per YAML document in this chunk: index of its root object, and whether it is a List.
-    let mut root_obj: Option<usize> = None;
-    let mut item_objs: Vec<usize> = Vec::new();
-    let mut lists: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut b = Builder::new();
     while let Some(ev) = parser.next_event() {
         let (ev, span) = match ev {
             Ok(x) => x,
@@ -174,111 +422,35 @@ pub fn identify(text: &str) -> Result<DocInfo, DocError> {
                 });
             }
         };
-        match ev {
+        let (line, column) = (span.start.line(), span.start.col() + 1);
+        let step = match ev {
             Event::DocumentStart(..) => {
-                if let Some(r) = root_obj.take() {
-                    lists.push((r, std::mem::take(&mut item_objs)));
-                }
+                b.document_start();
+                Ok(())
             }
-            Event::Alias(_) => return identify_full(text),
-            Event::MappingStart(_, _, ref tag) | Event::SequenceStart(_, _, ref tag) => {
-                if tag.is_some() && stack.is_empty() {
-                    return identify_full(text);
-                }
-                let is_map = matches!(ev, Event::MappingStart(..));
-                let role = match stack.last_mut() {
-                    None => {
-                        if !is_map {
-                            return Err(shape_error(
-                                "a list",
-                                span.start.line(),
-                                span.start.col() + 1,
-                            ));
-                        }
-                        objects.push(Object::default());
-                        root_obj = Some(objects.len() - 1);
-                        Role::Obj(objects.len() - 1)
-                    }
-                    Some(parent) => {
-                        let r = if parent.is_map {
-                            child_role(parent.role, parent.key.take().unwrap_or(Key::Other), is_map)
-                        } else if parent.role == Role::Items && is_map {
-                            objects.push(Object::default());
-                            item_objs.push(objects.len() - 1);
-                            Role::Obj(objects.len() - 1)
-                        } else {
-                            Role::Other
-                        };
-                        if parent.is_map && r != Role::Other && parent.role != Role::Other {
-                            // already handled
-                        }
-                        r
-                    }
-                };
-                stack.push(Frame {
-                    role,
-                    is_map,
-                    key: None,
-                    seen: 0,
-                });
-            }
+            Event::Alias(_) => Err(Stop::Full),
+            Event::MappingStart(_, _, ref tag) => b.start(true, tag.is_some(), line, column),
+            Event::SequenceStart(_, _, ref tag) => b.start(false, tag.is_some(), line, column),
             Event::MappingEnd | Event::SequenceEnd => {
-                stack.pop();
+                b.end();
+                Ok(())
             }
-            Event::Scalar(val, _, _, ref tag) => {
-                let Some(top) = stack.last_mut() else {
-                    if tag.is_none() && val.is_empty()
-                        || matches!(val.as_ref(), "~" | "null" | "Null" | "NULL")
-                    {
-                        continue; // an empty document
-                    }
-                    return Err(shape_error(
-                        "a scalar",
-                        span.start.line(),
-                        span.start.col() + 1,
-                    ));
-                };
-                if !top.is_map {
-                    continue;
-                }
-                match top.key.take() {
-                    None => {
-                        if val == "<<" {
-                            return identify_full(text);
-                        }
-                        let k = if top.role == Role::Other {
-                            Key::Other
-                        } else {
-                            classify(top.role, &val)
-                        };
-                        let b = bit(k);
-                        if b != 0 {
-                            if top.seen & b != 0 {
-                                return Err(DocError {
-                                    message: format!("duplicate key `{val}`: the object's identity would be ambiguous"),
-                                    line: span.start.line(),
-                                    column: span.start.col() + 1,
-                                });
-                            }
-                            top.seen |= b;
-                        }
-                        top.key = Some(k);
-                    }
-                    Some(k) => {
-                        let role = top.role;
-                        set_field(&mut objects, role, k, &val);
-                    }
-                }
-            }
-            _ => {}
+            Event::Scalar(ref val, style, _, ref tag) => b.scalar(
+                Some(val),
+                style == ScalarStyle::Plain,
+                tag.is_some(),
+                line,
+                column,
+            ),
+            _ => Ok(()),
+        };
+        match step {
+            Ok(()) => {}
+            Err(Stop::Invalid(e)) => return Err(e),
+            Err(Stop::Full | Stop::Unsure) => return identify_full(text),
         }
     }
-    if let Some(r) = root_obj.take() {
-        lists.push((r, item_objs));
-    }
-    Ok(DocInfo {
-        objects: finish(objects, &lists),
-    })
+    Ok(b.finish())
 }
 
 fn child_role(parent: Role, key: Key, is_map: bool) -> Role {
@@ -291,25 +463,6 @@ fn child_role(parent: Role, key: Key, is_map: bool) -> Role {
         (Role::Spec(i), Key::Template, true) => Role::Template(i),
         (Role::Template(i), Key::Spec, true) => Role::PodSpec(i),
         _ => Role::Other,
-    }
-}
-
-fn set_field(objects: &mut [Object], role: Role, k: Key, val: &str) {
-    let v = Some(val.to_string());
-    match (role, k) {
-        (Role::Obj(i), Key::ApiVersion) => objects[i].api_version = v,
-        (Role::Obj(i), Key::Kind) => objects[i].kind = v,
-        (Role::Meta(i), Key::Name) => objects[i].name = v,
-        (Role::Meta(i), Key::Namespace) => objects[i].namespace = v,
-        (Role::Labels(i), Key::Marker) => objects[i].marker = v,
-        (Role::Annotations(i), Key::Helm4) => objects[i].helm4_filename = true,
-        (Role::PodSpec(i), Key::ServiceAccountName) => objects[i].service_account = v,
-        (Role::PodSpec(i), Key::ServiceAccount) => {
-            if objects[i].service_account.is_none() {
-                objects[i].service_account = v
-            }
-        }
-        _ => {}
     }
 }
 
