@@ -20,44 +20,20 @@ pub struct Doc<'a> {
     pub bytes: &'a [u8],
 }
 
-/// Whether `rest` (which starts right after a newline, or at the start of input) opens a new
-/// document. `None` when more bytes are needed to decide.
-fn is_boundary(rest: &[u8], eof: bool) -> Option<bool> {
-    if rest.len() < 3 {
-        return if eof || !b"---".starts_with(rest) {
-            Some(false)
-        } else {
-            None
-        };
-    }
-    if &rest[..3] != b"---" {
-        return Some(false);
-    }
-    match rest.get(3) {
-        None => {
-            if eof {
-                Some(true)
-            } else {
-                None
-            }
-        }
-        Some(b'\n' | b'\r' | b' ' | b'\t') => Some(true),
-        Some(_) => Some(false),
-    }
-}
-
 /// Splits documents from a reader.
 pub struct Splitter<R> {
     reader: R,
+    /// Holds the current document from `start` and data read after it up to `end`; the bytes
+    /// past `end` are spare room (initialised once, so reads never zero memory again).
     buf: Vec<u8>,
-    /// Start of the current document in `buf`.
     start: usize,
-    /// Where the search for the next boundary resumes.
+    end: usize,
+    /// Where the search for the next boundary's `\n---` resumes.
     scan: usize,
     eof: bool,
     index: usize,
     line: usize,
-    /// Bytes handed out so far, and whether the stream has any byte at all.
+    /// Bytes handed out so far.
     pub total_bytes: u64,
     finished: bool,
 }
@@ -68,6 +44,7 @@ impl<R: Read> Splitter<R> {
             reader,
             buf: Vec::new(),
             start: 0,
+            end: 0,
             scan: 0,
             eof: false,
             index: 0,
@@ -77,27 +54,27 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// Read more: first move the current document to the front when that frees enough room,
+    /// then grow the buffer only when the document fills it.
     fn fill(&mut self) -> io::Result<()> {
-        if self.start > 0
-            && (self.start >= self.buf.len() / 2 || self.buf.len() + CHUNK > self.buf.capacity())
-        {
-            self.buf.drain(..self.start);
+        if self.start > 0 && (self.start >= self.end / 2 || self.buf.len() - self.end < CHUNK / 4) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.scan -= self.start;
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + CHUNK, 0);
+        if self.buf.len() - self.end < CHUNK / 4 {
+            let want = (self.buf.len() * 2).max(CHUNK);
+            self.buf.resize(want, 0);
+        }
         let n = loop {
-            match self.reader.read(&mut self.buf[old..]) {
+            match self.reader.read(&mut self.buf[self.end..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(old + n);
+        self.end += n;
         if n == 0 {
             self.eof = true;
         }
@@ -110,51 +87,46 @@ impl<R: Read> Splitter<R> {
             return Ok(None);
         }
         loop {
-            // Search for "\n---" after the first byte of the current document.
+            // A boundary is "---" at the start of a line after the document's first byte,
+            // followed by a line break, a space or a tab (or the end of the stream).
             let from = self.scan.max(self.start);
-            let hay = &self.buf[from..];
-            let mut found = None;
-            let mut need_more = false;
-            let mut consumed_to = self.buf.len();
-            for off in memmem::find_iter(hay, b"\n") {
-                let nl = from + off;
-                let cand = nl + 1;
-                if cand <= self.start {
-                    continue;
-                }
-                match is_boundary(&self.buf[cand..], self.eof) {
-                    Some(true) => {
-                        found = Some(cand);
-                        break;
+            match memmem::find(&self.buf[from..self.end], b"\n---") {
+                Some(off) => {
+                    let cand = from + off + 1;
+                    if cand + 3 < self.end {
+                        if matches!(self.buf[cand + 3], b'\n' | b'\r' | b' ' | b'\t') {
+                            let s = self.start;
+                            self.start = cand;
+                            self.scan = cand;
+                            return Ok(Some(self.emit(s, cand)));
+                        }
+                        self.scan = cand;
+                        continue;
                     }
-                    Some(false) => {}
-                    None => {
-                        need_more = true;
-                        consumed_to = nl;
-                        break;
+                    if self.eof {
+                        // "---" ending the stream opens an (empty) document.
+                        let s = self.start;
+                        self.start = cand;
+                        self.scan = cand;
+                        return Ok(Some(self.emit(s, cand)));
                     }
+                    // Needs the byte after "---".
+                    self.scan = cand - 1;
+                }
+                None => {
+                    if self.eof {
+                        self.finished = true;
+                        if self.start < self.end {
+                            let (s, e) = (self.start, self.end);
+                            self.start = e;
+                            return Ok(Some(self.emit(s, e)));
+                        }
+                        return Ok(None);
+                    }
+                    // A "\n---" may straddle what is read next.
+                    self.scan = self.end.saturating_sub(3).max(self.start);
                 }
             }
-            if let Some(end) = found {
-                let s = self.start;
-                self.start = end;
-                self.scan = end;
-                return Ok(Some(self.emit(s, end)));
-            }
-            if !need_more {
-                // Keep one byte back so that a "\n" at the very end is looked at again.
-                consumed_to = self.buf.len().saturating_sub(1).max(self.start);
-            }
-            if self.eof {
-                self.finished = true;
-                if self.start < self.buf.len() {
-                    let (s, e) = (self.start, self.buf.len());
-                    self.start = e;
-                    return Ok(Some(self.emit(s, e)));
-                }
-                return Ok(None);
-            }
-            self.scan = consumed_to;
             self.fill()?;
         }
     }
