@@ -197,7 +197,20 @@ impl<'a> Quick<'a> {
         matches!(self.at(i), None | Some(b' ' | b'\n' | b'\r'))
     }
 
+    /// The first byte at or after `i` that is not a space (deep indentation is common: eight
+    /// bytes at a time).
     fn spaces_from(&self, mut i: usize) -> usize {
+        const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+        while let Some(word) = self.s.get(i..i + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(word) else {
+                break;
+            };
+            let diff = u64::from_le_bytes(word) ^ SPACES;
+            if diff != 0 {
+                return i + (diff.trailing_zeros() / 8) as usize;
+            }
+            i += 8;
+        }
         while self.at(i) == Some(b' ') {
             i += 1;
         }
