@@ -139,6 +139,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run as a KRM function: a ResourceList on stdin (functionConfig: a SpacesPostRender object
+    /// or a ConfigMap of --set paths), the ResourceList with the generated items and `results`
+    /// on stdout. Also chosen automatically when stdin is a ResourceList.
+    Krm,
+    /// Install this binary as the kustomize exec plugin
+    /// (<plugin home>/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender).
+    InstallKustomizePlugin {
+        /// kustomize's plugin home (default: $KUSTOMIZE_PLUGIN_HOME, else
+        /// $XDG_CONFIG_HOME/kustomize/plugin, else ~/.config/kustomize/plugin).
+        #[arg(long, value_name = "DIR")]
+        plugin_home: Option<std::path::PathBuf>,
+        /// Copy the binary instead of linking to it.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 /// The process's standard streams and environment.
@@ -232,6 +255,150 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             EXIT_OK
         }
         Some(Command::Explain { path, json }) => explain(io, path.as_deref(), json),
+        Some(Command::Krm) => krm(io),
+        Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
+            crate::kustomize::install(io, plugin_home, copy)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "spaces-postrender", io.stdout);
+            EXIT_OK
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(io.stdout) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(io.stderr, "error[write-output]: {e}");
+                    EXIT_INVALID
+                }
+            }
+        }
+    }
+}
+
+fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
+    let o = crate::krm::run(input);
+    let _ = io.stderr.write_all(o.stderr.as_bytes());
+    if io.stdout.write_all(&o.stdout).is_err() {
+        return EXIT_INVALID;
+    }
+    o.code
+}
+
+fn krm(io: &mut Io) -> i32 {
+    match crate::kustomize::read_all(io.stdin) {
+        Ok(input) => krm_input(io, &input),
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read standard input: {e}"
+            );
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Whether any option of the post-render mode was given (they have no meaning for a ResourceList).
+fn has_run_options(run: &RunArgs) -> bool {
+    !run.values.to_input().is_empty()
+        || run.namespace.is_some()
+        || run.controller_service_account.is_some()
+        || run.strict
+        || run.target != Target::Space
+}
+
+/// Post-render mode. Before streaming: a ResourceList on stdin switches to the KRM function,
+/// and under Helm 4 a failure is reported through Helm's own error (see [`crate::helm4`]).
+fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+    if io.stdin_is_terminal {
+        return postrender_stream(io, run);
+    }
+    let mut head = Vec::with_capacity(crate::krm::SNIFF_BYTES);
+    if let Err(e) = (&mut *io.stdin)
+        .take(crate::krm::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+    {
+        let _ = writeln!(
+            io.stderr,
+            "error[read-input]: cannot read the manifests on standard input: {e}"
+        );
+        return EXIT_INVALID;
+    }
+    if crate::krm::looks_like_resource_list(&head) {
+        if has_run_options(run) {
+            let _ = writeln!(io.stderr, "error[usage]: standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags");
+            return EXIT_USAGE;
+        }
+        let mut input = head;
+        if let Err(e) = io.stdin.read_to_end(&mut input) {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read standard input: {e}"
+            );
+            return EXIT_INVALID;
+        }
+        return krm_input(io, &input);
+    }
+    if crate::helm4::plugin_env(io.env) {
+        let mut input = head;
+        if let Err(e) = io.stdin.read_to_end(&mut input) {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read the manifests on standard input: {e}"
+            );
+            return EXIT_INVALID;
+        }
+        if crate::helm4::is_helm4_input(&input) {
+            return postrender_helm4(io, run, &input);
+        }
+        let mut rest: &[u8] = &input;
+        let mut inner = Io {
+            stdin: &mut rest,
+            stdin_is_terminal: false,
+            stdout: &mut *io.stdout,
+            stderr: &mut *io.stderr,
+            env: io.env,
+        };
+        return postrender_stream(&mut inner, run);
+    }
+    let mut chained = (&head[..]).chain(&mut *io.stdin);
+    let mut inner = Io {
+        stdin: &mut chained,
+        stdin_is_terminal: false,
+        stdout: &mut *io.stdout,
+        stderr: &mut *io.stderr,
+        env: io.env,
+    };
+    postrender_stream(&mut inner, run)
+}
+
+/// Under Helm 4: run, and on failure print the error document instead of failing silently.
+fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut stdin: &[u8] = input;
+    let code = {
+        let mut inner = Io {
+            stdin: &mut stdin,
+            stdin_is_terminal: false,
+            stdout: &mut out,
+            stderr: &mut err,
+            env: io.env,
+        };
+        postrender_stream(&mut inner, run)
+    };
+    let _ = io.stderr.write_all(&err);
+    if code == EXIT_OK {
+        return match io.stdout.write_all(&out) {
+            Ok(()) => EXIT_OK,
+            Err(_) => EXIT_INVALID,
+        };
+    }
+    let doc = crate::helm4::error_document(&String::from_utf8_lossy(&err));
+    match io.stdout.write_all(doc.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => code,
     }
 }
 
@@ -242,7 +409,7 @@ fn finish_report(report: &mut Report, strict: bool) -> bool {
     report.has_errors()
 }
 
-fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
     let mut report = Report::default();
     if run.values.values.iter().any(|f| f == "-") {
         report.push(

@@ -8,8 +8,12 @@
 pub mod cli;
 pub mod diag;
 pub mod features;
+pub mod fnconfig;
 pub mod golden;
+pub mod helm4;
 pub mod identify;
+pub mod krm;
+pub mod kustomize;
 pub mod pipeline;
 pub mod plan;
 pub mod render;

@@ -1,9 +1,18 @@
 //! The `spaces-postrender` binary: parse arguments, wire the real standard streams, exit.
+//!
+//! Started under the name `SpacesPostRender` with a file argument, it is the kustomize exec
+//! plugin (see `kustomize.rs`); otherwise the CLI.
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 
 fn main() {
-    let cli = spaces_postrender::cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let exec_plugin = spaces_postrender::kustomize::is_exec_plugin(&args);
+    let cli = if exec_plugin {
+        None
+    } else {
+        Some(spaces_postrender::cli::Cli::parse_from(&args))
+    };
     let stdin = std::io::stdin();
     let stdin_is_terminal = stdin.is_terminal();
     let mut stdin = stdin.lock();
@@ -18,7 +27,13 @@ fn main() {
         stderr: &mut stderr,
         env: &env,
     };
-    let code = spaces_postrender::cli::run(cli, &mut io);
+    let code = match (cli, args.get(1)) {
+        (Some(cli), _) => spaces_postrender::cli::run(cli, &mut io),
+        (None, Some(config)) => {
+            spaces_postrender::kustomize::exec_plugin(std::path::Path::new(config), &mut io)
+        }
+        (None, None) => spaces_postrender::EXIT_USAGE,
+    };
     let flushed = stdout.flush();
     std::process::exit(if flushed.is_err() && code == 0 {
         spaces_postrender::EXIT_INVALID

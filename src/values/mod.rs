@@ -61,6 +61,11 @@ impl Origins {
     pub fn exact(&self, path: &str) -> Option<&Origin> {
         self.map.get(path)
     }
+    /// Record `origin(path)` for `v` at `prefix` and every path under it: for values that come
+    /// from neither a values file nor a flag, such as a kustomize plugin's or KRM function's config.
+    pub fn record(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
+        self.record_tree(prefix, v, origin)
+    }
     fn record_tree(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
         // An explicit walk (not recursion) so that deep trees cannot exhaust the stack.
         let mut todo: Vec<(String, &Value)> = vec![(prefix.to_string(), v)];
