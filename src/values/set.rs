@@ -364,8 +364,10 @@ impl Parser<'_, '_> {
         } else {
             format!("at character {}", self.sc.s[..self.sc.pos].chars().count())
         };
+        // The argument itself is not repeated: the diagnostic's origin names it, and its
+        // values may be secrets.
         Stop::Fail(SetError {
-            message: format!("{} {:?}: {what} ({at})", self.kind.flag(), self.sc.s),
+            message: format!("{what} ({at})"),
         })
     }
 
@@ -1373,16 +1375,16 @@ mod tests {
         let deep = |n: usize| format!("{}=1", vec!["k"; n + 1].join("."));
         assert!(run(Set, &deep(30)).is_ok());
         err(Set, &deep(31), "maximum supported nested level of 30");
-        // Error messages say which flag, argument and position.
+        // Error messages say what and where; the diagnostic's origin names the flag and argument.
         let e = run(Set, "a[0=1").unwrap_err();
         assert_eq!(
             e.message,
-            "--set \"a[0=1\": error parsing index: missing ']' after \"a\"[ (at the end of the argument)"
+            "error parsing index: missing ']' after \"a\"[ (at the end of the argument)"
         );
         let e = run(Set, "x=1,a[0]x=1").unwrap_err();
         assert_eq!(
             e.message,
-            "--set \"x=1,a[0]x=1\": unexpected data at end of array index \"a[0]\": \"x\" (at character 10)"
+            "unexpected data at end of array index \"a[0]\": \"x\" (at character 10)"
         );
     }
 
