@@ -5,13 +5,13 @@
 //!   with `valuesFiles`, in-line `values`, the `--set` family as lists (`set`, `setString`,
 //!   `setJson`, `setLiteral`) and the CLI options (`target`, `namespace`,
 //!   `controllerServiceAccount`, `strict`);
-//! - (KRM only) a `ConfigMap` whose `data` keys are `--set` paths. Each entry sets one value: the
-//!   key is split like a `--set` key (`.` separates, `\.` escapes a dot, `name[N]` indexes a list)
-//!   and the value is never split on commas; it is typed as `--set` types a value (`true`/`false`
-//!   are booleans, `null` deletes, a decimal integer without a leading zero is a number, anything
-//!   else is a string). Options go in annotations: `spaces-postrender.dev/target`,
-//!   `spaces-postrender.dev/namespace`, `spaces-postrender.dev/controller-service-account`,
-//!   `spaces-postrender.dev/strict`.
+//! - (KRM only) a `ConfigMap` whose `data` keys are `--set` paths. Each entry `k: v` is the one
+//!   argument `--set k=v` with `v` escaped, so it is never split at commas nor read as a `{a,b}`
+//!   list: the key follows `--set` exactly (`.` separates, `\.` escapes a dot, `name[N]` indexes a
+//!   list) and the value is typed as `--set` types it (`true`/`false` are booleans, `null`
+//!   deletes, a decimal integer without a leading zero is a number, anything else a string).
+//!   Options go in annotations: `spaces-postrender.dev/target`, `spaces-postrender.dev/namespace`,
+//!   `spaces-postrender.dev/controller-service-account`, `spaces-postrender.dev/strict`.
 //!
 //! Values are merged like Helm merges its flags: `valuesFiles` in order, then `values`, then
 //! `setJson`, `set`, `setString`, `setLiteral` (or the ConfigMap's entries in order).
@@ -571,142 +571,20 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
     }
 }
 
-/// One segment of a `--set` key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Split a `--set` key: `a.b\.c[2].d` -> a, b.c, [2], d.
-pub fn split_key(key: &str) -> Result<Vec<Seg>, String> {
-    let mut out = vec![];
-    let mut cur = String::new();
-    let mut chars = key.chars().peekable();
-    let mut after_index = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(n) => cur.push(n),
-                None => return Err("the key ends with a lone backslash".into()),
-            },
-            '.' => {
-                if cur.is_empty() && !after_index {
-                    return Err("the key has an empty segment".into());
-                }
-                if !cur.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut cur)));
-                }
-                after_index = false;
-            }
-            '[' => {
-                if !cur.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut cur)));
-                } else if out.is_empty() {
-                    return Err("the key starts with an index".into());
-                }
-                let mut n = String::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(d) if d.is_ascii_digit() => n.push(d),
-                        _ => return Err("an index must be a number in brackets, e.g. a[0]".into()),
-                    }
-                }
-                let i: usize = n
-                    .parse()
-                    .map_err(|_| "an index must be a number in brackets, e.g. a[0]".to_string())?;
-                if i > 65_536 {
-                    return Err(format!("index {i} is too large"));
-                }
-                out.push(Seg::Index(i));
-                after_index = true;
-            }
-            c => {
-                if after_index {
-                    return Err("expected `.` or `[` after an index".into());
-                }
-                cur.push(c)
-            }
+/// A ConfigMap entry as one `--set` argument: the key as written, the value escaped so that
+/// `--set` takes it whole (no splitting at commas, no `{a,b}` list) and types it as it types any
+/// value (`true`, `false`, `null`, integers).
+pub fn configmap_entry_as_set(key: &str, value: &str) -> String {
+    let mut arg = String::with_capacity(key.len() + value.len() + 8);
+    arg.push_str(key);
+    arg.push('=');
+    for c in value.chars() {
+        if matches!(c, '\\' | ',' | '{' | '}') {
+            arg.push('\\');
         }
+        arg.push(c);
     }
-    if !cur.is_empty() {
-        out.push(Seg::Key(cur));
-    } else if !after_index {
-        return Err("the key is empty or ends with `.`".into());
-    }
-    Ok(out)
-}
-
-/// Helm's `--set` typing of one value.
-pub fn typed_value(s: &str) -> Value {
-    if s.eq_ignore_ascii_case("true") {
-        return Value::Bool(true);
-    }
-    if s.eq_ignore_ascii_case("false") {
-        return Value::Bool(false);
-    }
-    if s.eq_ignore_ascii_case("null") {
-        return Value::Null;
-    }
-    if s == "0" {
-        return Value::from(0);
-    }
-    if !s.is_empty() && !s.starts_with('0') {
-        if let Ok(i) = s.parse::<i64>() {
-            return Value::from(i);
-        }
-    }
-    Value::String(s.to_string())
-}
-
-/// The values path of split segments, as diagnostics show it.
-pub fn segs_path(segs: &[Seg]) -> String {
-    let mut p = String::new();
-    for s in segs {
-        match s {
-            Seg::Key(k) => p = yaml::join_path(&p, k),
-            Seg::Index(i) => p = yaml::index_path(&p, *i),
-        }
-    }
-    p
-}
-
-/// Set `v` at `segs` in `root`, creating maps and lists (lists are padded with null, as Helm does).
-pub fn set_at(root: &mut Map<String, Value>, segs: &[Seg], v: Value) -> Result<(), String> {
-    let Some((Seg::Key(first), rest)) = segs.split_first() else {
-        return Err("the key must start with a name".into());
-    };
-    let mut cur: &mut Value = root.entry(first.clone()).or_insert(Value::Null);
-    for s in rest {
-        cur = match s {
-            Seg::Key(k) => {
-                if !cur.is_object() {
-                    *cur = Value::Object(Map::new());
-                }
-                match cur {
-                    Value::Object(m) => m.entry(k.clone()).or_insert(Value::Null),
-                    _ => return Err("internal: not a mapping".into()),
-                }
-            }
-            Seg::Index(i) => {
-                if !cur.is_array() {
-                    *cur = Value::Array(vec![]);
-                }
-                match cur {
-                    Value::Array(a) => {
-                        if a.len() <= *i {
-                            a.resize(*i + 1, Value::Null);
-                        }
-                        &mut a[*i]
-                    }
-                    _ => return Err("internal: not a list".into()),
-                }
-            }
-        };
-    }
-    *cur = v;
-    Ok(())
+    arg
 }
 
 /// Merge every source in Helm's order, then check the values as the CLI does.
@@ -761,83 +639,69 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
             });
         values::merge_maps(&mut base, inline.clone());
     }
-    // 3. the --set family, in Helm's order.
+    // 3. the --set family, in Helm's order; a ConfigMap's entries are --set arguments.
+    let mut args: Vec<(SetKind, String, String)> = vec![];
     let lists: [(SetKind, &str, &Vec<String>); 4] = [
         (SetKind::SetJson, "setJson", &cfg.set_json),
         (SetKind::Set, "set", &cfg.set),
         (SetKind::SetString, "setString", &cfg.set_string),
         (SetKind::SetLiteral, "setLiteral", &cfg.set_literal),
     ];
+    for (kind, field, list) in lists {
+        for (i, arg) in list.iter().enumerate() {
+            args.push((kind, format!("{field}[{i}]"), arg.clone()));
+        }
+    }
+    for (k, v) in &cfg.data {
+        args.push((
+            SetKind::Set,
+            format!("data.{k}"),
+            configmap_entry_as_set(k, v),
+        ));
+    }
     let no_files = |p: &str| -> std::io::Result<String> {
         Err(std::io::Error::other(format!(
             "{p}: reading files is not supported here"
         )))
     };
-    for (kind, field, args) in lists {
-        for (i, arg) in args.iter().enumerate() {
-            let origin = fields.origin(&format!("{field}[{i}]"));
-            let mut alone = Map::new();
-            match set::apply(kind, arg, &mut alone, &no_files) {
-                Ok(()) => {
-                    let o = origin.clone();
-                    loaded
-                        .origins
-                        .record("", &Value::Object(alone), &|_| o.clone());
-                    if let Err(e) = set::apply(kind, arg, &mut base, &no_files) {
-                        report
-                            .push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
-                    }
-                }
-                Err(e) => report.push(
-                    Diagnostic::error(
-                        "set-syntax",
-                        "",
-                        format!("cannot parse {field}[{i}]: {}", e.message),
-                    )
-                    .at(Some(origin))
-                    .hint(format!(
-                        "write it as {} takes it: key.path=value",
-                        kind.flag()
-                    )),
-                ),
-            }
-        }
-    }
-    // 4. ConfigMap data: one --set path per key.
-    for (k, v) in &cfg.data {
-        let field = format!("data.{k}");
-        let origin = fields.origin(&field);
-        match split_key(k) {
-            Ok(segs) => {
-                let value = typed_value(v);
-                let path = segs_path(&segs);
+    for (kind, field, arg) in &args {
+        let origin = fields.origin(field);
+        let mut alone = Map::new();
+        match set::apply(*kind, arg, &mut alone, &no_files) {
+            Ok(()) => {
                 let o = origin.clone();
-                loaded.origins.record(&path, &value, &|_| o.clone());
-                if let Err(e) = set_at(&mut base, &segs, value) {
-                    report.push(Diagnostic::error("set-syntax", "", e).at(Some(origin)));
+                loaded
+                    .origins
+                    .record("", &Value::Object(alone), &|_| o.clone());
+                if let Err(e) = set::apply(*kind, arg, &mut base, &no_files) {
+                    report.push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
                 }
             }
             Err(e) => report.push(
                 Diagnostic::error(
                     "set-syntax",
                     "",
-                    format!("data key {k:?} is not a --set path: {e}"),
+                    format!("cannot parse {field}: {}", e.message),
                 )
                 .at(Some(origin))
-                .hint(
-                    "each key is a dotted values path such as features.alpha.argocdPlugin.enabled",
-                ),
+                .hint(if cfg.form == Form::ConfigMap {
+                    "each data key is a --set path such as features.alpha.argocdPlugin.enabled"
+                        .to_string()
+                } else {
+                    format!("write it as {} takes it: key.path=value", kind.flag())
+                }),
             ),
         }
     }
     if report.has_errors() {
         return None;
     }
-    let mut v = Value::Object(base);
-    values::drop_nulls(&mut v);
-    loaded.values = v;
+    loaded.values = Value::Object(base);
+    let mut effective = loaded.values.clone();
+    values::drop_nulls(&mut effective);
+    loaded.effective = effective;
     report.extend(loaded.warnings.clone());
-    let mut checked = crate::schema::validate(&loaded.values, &loaded.origins);
+    let mut checked = crate::schema::validate(&loaded.effective, &loaded.origins);
     let (features, cross) = Features::from_values(&loaded);
     checked.extend(cross);
     for d in checked {
@@ -882,41 +746,9 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn keys_split_like_set() {
-        assert_eq!(
-            split_key(r"a.b\.c[2].d"),
-            Ok(vec![
-                Seg::Key("a".into()),
-                Seg::Key("b.c".into()),
-                Seg::Index(2),
-                Seg::Key("d".into())
-            ])
-        );
-        assert!(split_key("a..b").is_err());
-        assert!(split_key("a.").is_err());
-        assert!(split_key("[0]").is_err());
-        assert!(split_key("a[x]").is_err());
-        assert!(split_key("").is_err());
-    }
-
-    #[test]
-    fn values_are_typed_like_set() {
-        assert_eq!(typed_value("true"), json!(true));
-        assert_eq!(typed_value("FALSE"), json!(false));
-        assert_eq!(typed_value("null"), Value::Null);
-        assert_eq!(typed_value("0"), json!(0));
-        assert_eq!(typed_value("42"), json!(42));
-        assert_eq!(typed_value("042"), json!("042"));
-        assert_eq!(typed_value("a,b"), json!("a,b"));
-        assert_eq!(typed_value(""), json!(""));
-    }
-
-    #[test]
-    fn set_at_builds_maps_and_lists() {
-        let mut m = Map::new();
-        let segs = split_key("a.l[1].x").unwrap_or_default();
-        assert!(set_at(&mut m, &segs, json!(true)).is_ok());
-        assert_eq!(Value::Object(m), json!({"a": {"l": [null, {"x": true}]}}));
+    fn configmap_entries_become_one_set_argument() {
+        assert_eq!(configmap_entry_as_set("a.b", "true"), "a.b=true");
+        assert_eq!(configmap_entry_as_set("a", r"x,y{z}\w"), r"a=x\,y\{z\}\\w");
     }
 
     #[test]

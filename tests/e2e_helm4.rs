@@ -104,9 +104,9 @@ fn sources(stream: &str) -> Vec<String> {
 }
 
 const CHART_SOURCES: [&str; 3] = [
-    "spaces-lite/templates/configmap.yaml",
-    "spaces-lite/templates/deployment.yaml",
-    "spaces-lite/templates/serviceaccount.yaml",
+    "spaces/templates/configmap.yaml",
+    "spaces/templates/deployment.yaml",
+    "spaces/templates/serviceaccount.yaml",
 ];
 
 fn assert_generated(out: &str, generated: &[&str]) {
@@ -131,7 +131,12 @@ fn assert_generated(out: &str, generated: &[&str]) {
 #[test]
 fn plugin_generates_rbac_with_set_flags_from_the_reference_document() {
     let h = Helm4::with_plugin();
-    let out = h.template(&["--set", "features.alpha.argocdPlugin.enabled=true"]);
+    let out = h.template(&[
+        "--set",
+        "features.alpha.argocdPlugin.enabled=true",
+        "--set",
+        "features.alpha.argocdPlugin.target.namespace=argocd",
+    ]);
     let text = out.ok("helm4 template --post-renderer spaces-postrender --set ...");
     assert_generated(
         text,

@@ -110,10 +110,10 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The fixture chart for the end-to-end tests (a spaces-controller ServiceAccount and
+/// The shared fixture chart for the end-to-end tests (a spaces-controller ServiceAccount and
 /// Deployment in upbound-system, and a ConfigMap).
 pub fn chart() -> PathBuf {
-    root().join("tests/fixtures-helm/spaces-lite")
+    root().join("tests/fixtures-helm/spaces-chart")
 }
 
 /// Split a multi-document stream into (Source comment, kind, name, namespace) per object,
