@@ -160,8 +160,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write spaces-postrender.1 and a page per subcommand (spaces-postrender-krm.1, ...)
+        /// into DIR instead of printing the main page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// The process's standard streams and environment.
@@ -264,12 +269,24 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             clap_complete::generate(shell, &mut cmd, "spaces-postrender", io.stdout);
             EXIT_OK
         }
-        Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(io.stdout) {
+        Some(Command::Man { dir }) => {
+            // No `help` page: `man` documents the subcommands themselves.
+            let cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            let written = match &dir {
+                None => clap_mangen::Man::new(cmd).render(io.stdout),
+                Some(d) => std::fs::create_dir_all(d)
+                    .and_then(|()| clap_mangen::generate_to(cmd, d))
+                    .map(|()| {
+                        let _ = writeln!(io.stdout, "{}", d.display());
+                    }),
+            };
+            match written {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
-                    let _ = writeln!(io.stderr, "error[write-output]: {e}");
+                    let _ = writeln!(
+                        io.stderr,
+                        "error[write-output]: cannot write the man page: {e}"
+                    );
                     EXIT_INVALID
                 }
             }
