@@ -731,7 +731,8 @@ fn config_hint(d: Diagnostic, cfg: &FnConfig, fields: &FieldMap) -> Diagnostic {
     let hint = if field.starts_with("values.") {
         format!("write {b} without quotes under values: in {}", cfg.label())
     } else if field.starts_with("setString[") || field.starts_with("setLiteral[") {
-        format!("move it to set: ({field} always makes a string)")
+        let list = field.split('[').next().unwrap_or("setString");
+        format!("move this entry from {list} to set, which types true and false as booleans ({list} never types its values)")
     } else if field.starts_with("valuesFiles[") {
         format!("write {b} without quotes in the values file")
     } else {

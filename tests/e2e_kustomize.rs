@@ -218,3 +218,55 @@ rules: []
         out.stderr
     );
 }
+
+#[test]
+fn set_entries_work_as_helm_set_flags() {
+    // The reference document's external-cluster flags, copied unchanged into `set:`.
+    let config = "\
+apiVersion: spaces-postrender.dev/v1alpha1
+kind: SpacesPostRender
+metadata:
+  name: spaces
+set:
+- features.alpha.argocdPlugin.enabled=true
+- features.alpha.argocdPlugin.target.namespace=argocd
+- features.alpha.argocdPlugin.target.externalCluster.enabled=true
+- features.alpha.argocdPlugin.target.externalCluster.secret.name=my-argo-cluster
+- features.alpha.argocdPlugin.target.externalCluster.secret.key=kubeconfig
+";
+    for kubectl in KUBECTLS {
+        let home = tempdir();
+        install(home.path(), false);
+        let work = tempdir();
+        let dir = work.path().join("base");
+        write(
+            &dir.join("spaces.yaml"),
+            &std::fs::read_to_string(root().join("fixtures/input/spaces.yaml")).unwrap_or_default(),
+        );
+        kustomization(&dir, &["spaces.yaml"], config);
+        let out = kustomize(kubectl, home.path(), &dir);
+        let text = out.ok(&format!("{kubectl} kustomize with set:"));
+        let reader = objects(text)
+            .into_iter()
+            .find(|o| o["kind"] == "Role")
+            .unwrap_or_default();
+        assert_eq!(
+            reader["metadata"]["name"], "spaces-argocd-kubeconfig-reader",
+            "{kubectl}"
+        );
+        assert_eq!(
+            reader["metadata"]["namespace"], "upbound-system",
+            "{kubectl}"
+        );
+        assert_eq!(
+            reader["rules"][0]["resourceNames"][0], "my-argo-cluster",
+            "{kubectl}"
+        );
+        assert_eq!(
+            kind_names(text).len(),
+            5,
+            "{kubectl}: {:?}",
+            kind_names(text)
+        );
+    }
+}

@@ -277,6 +277,16 @@ fn each_diagnostic_kind_has_a_result() {
             ],
         ),
         ("error-conflict-with-item.yaml", &[("error", "conflict")]),
+        ("error-set-string-true.yaml", &[("error", "wrong-type")]),
+        (
+            "own-config-set-flags-argocd-target.yaml",
+            &[
+                ("info", "generated"),
+                ("info", "generated"),
+                ("info", "generated"),
+                ("info", "generated"),
+            ],
+        ),
         (
             "no-function-config.yaml",
             &[
@@ -331,6 +341,11 @@ fn results_point_at_the_field_to_fix() {
         ("error-config-fields.yaml", "valuesFile", "SpacesPostRender"),
         ("values-file.yaml", "valuesFiles[1]", "SpacesPostRender"),
         ("error-conflict-with-item.yaml", "metadata.name", "Role"),
+        (
+            "error-set-string-true.yaml",
+            "setString[0]",
+            "SpacesPostRender",
+        ),
     ];
     for (name, field, kind) in cases {
         let input = std::fs::read(root().join("fixtures/krm").join(name))
