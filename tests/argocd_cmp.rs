@@ -229,3 +229,57 @@ fn a_helm_failure_fails_with_nothing_on_stdout() {
     assert_ne!(out.code, 0);
     assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
+
+#[test]
+fn the_sidecar_patch_and_application_fit_the_plugin() {
+    // The patch applies to a repo-server Deployment shaped like Argo CD's (kubectl's own
+    // strategic merge, offline) and mounts plugin.yaml where the CMP server reads it.
+    let dir = tempdir();
+    let deploy = dir.path().join("repo-server.yaml");
+    write(
+        &deploy,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\n  namespace: argocd\nspec:\n  selector:\n    matchLabels: {app: repo}\n  template:\n    metadata:\n      labels: {app: repo}\n    spec:\n      containers:\n      - name: argocd-repo-server\n        image: quay.io/argoproj/argocd:latest\n      volumes:\n      - name: var-files\n        emptyDir: {}\n      - name: plugins\n        emptyDir: {}\n",
+    );
+    let mut cmd = Command::new(tool("kubectl135"));
+    cmd.args(["patch", "--local", "-o", "json", "-f"])
+        .arg(&deploy)
+        .arg("--patch-file")
+        .arg(root().join("plugin/argocd/repo-server-patch.yaml"));
+    let out = run(&mut cmd, b"");
+    let patched: Value = serde_json::from_str(out.ok("kubectl patch --local"))
+        .unwrap_or_else(|e| panic!("kubectl output: {e}"));
+    let containers = patched["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let sidecar = containers
+        .iter()
+        .find(|c| c["name"] == "spaces-postrender")
+        .cloned()
+        .unwrap_or_else(|| panic!("no sidecar in {patched}"));
+    assert!(containers.iter().any(|c| c["name"] == "argocd-repo-server"));
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    let mount = sidecar["volumeMounts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|m| m["mountPath"] == "/home/argocd/cmp-server/config/plugin.yaml")
+        .unwrap_or_else(|| panic!("plugin.yaml is not mounted: {sidecar}"));
+    assert_eq!(mount["subPath"], "plugin.yaml");
+    let volumes = patched["spec"]["template"]["spec"]["volumes"].to_string();
+    for v in ["var-files", "plugins", "spaces-postrender-cmp"] {
+        assert!(volumes.contains(v), "volume {v} missing: {volumes}");
+    }
+    // The Application names the plugin by its metadata.name (no spec.version, so no suffix).
+    let app: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root().join("plugin/argocd/application.yaml")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("application.yaml: {e}"));
+    let p = plugin();
+    assert!(p["spec"].get("version").is_none());
+    assert_eq!(
+        app["spec"]["source"]["plugin"]["name"],
+        p["metadata"]["name"]
+    );
+}
