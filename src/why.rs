@@ -209,9 +209,7 @@ fn fallback_field(o: &Origin) -> String {
     match o {
         Origin::Flag { flag } => flag.clone(),
         Origin::Env { name } => format!("${name}"),
-        Origin::Default => {
-            "built-in upbound-system (no --namespace, no $HELM_NAMESPACE)".to_string()
-        }
+        Origin::Default => "built-in default (no --namespace, no $HELM_NAMESPACE)".to_string(),
         other => other.to_string(),
     }
 }
@@ -235,11 +233,8 @@ fn why_subject(s: &Subject, scan: &Scan, used: bool) -> WhySubject {
         SubjectRule::Flag => (
             1,
             "--controller-service-account".to_string(),
-            from("--controller-service-account NAMESPACE/NAME", &s.name_origin),
-            from(
-                "--controller-service-account NAMESPACE/NAME",
-                &s.namespace_origin,
-            ),
+            from("--controller-service-account", &s.name_origin),
+            from("--controller-service-account", &s.namespace_origin),
         ),
         SubjectRule::Deployment => {
             let name_field = match controller.and_then(|c| c.service_account.as_ref()) {
@@ -271,7 +266,7 @@ fn why_subject(s: &Subject, scan: &Scan, used: bool) -> WhySubject {
         SubjectRule::Default => (
             3,
             format!("the built-in name (no --controller-service-account; {no_deployment}; controller.serviceAccount.name is not set)"),
-            from("built-in spaces-controller", &s.name_origin),
+            from("built-in default", &s.name_origin),
             from(fallback_field(&s.namespace_origin), &s.namespace_origin),
         ),
     };
@@ -364,12 +359,13 @@ pub fn explain(
     }
 }
 
-/// The source column, unless it only repeats the field (`--namespace`).
-fn unless_same(f: &WhyFrom) -> String {
-    if f.field == f.from {
-        String::new()
-    } else {
-        f.from.clone()
+/// What decided it, and where that is when it has a position (file, `--set` argument, input).
+fn decided_by(f: &WhyFrom) -> String {
+    match f.origin {
+        Origin::File { .. } | Origin::Arg { .. } | Origin::Input { .. } => {
+            format!("{}, {}", f.field, f.from)
+        }
+        Origin::Flag { .. } | Origin::Env { .. } | Origin::Default => f.field.clone(),
     }
 }
 
@@ -452,13 +448,10 @@ impl Why {
                     &mut out,
                     "             ",
                     &[
+                        (format!("name       {}", s.name), decided_by(&s.name_from)),
                         (
-                            format!("name       {}", s.name_from.field),
-                            unless_same(&s.name_from),
-                        ),
-                        (
-                            format!("namespace  {}", s.namespace_from.field),
-                            unless_same(&s.namespace_from),
+                            format!("namespace  {}", s.namespace),
+                            decided_by(&s.namespace_from),
                         ),
                     ],
                 );
