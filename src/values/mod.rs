@@ -88,8 +88,11 @@ impl Origins {
 /// The merged values and their provenance.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// What Helm's `.Values` would hold (for a chart without defaults).
+    /// What Helm's `.Values` would hold for a chart without defaults (`null`s kept, as Helm keeps them).
     pub values: Value,
+    /// The values this tool acts on: `null` deletes a key, so the schema default applies
+    /// (what Helm does when it coalesces the user's values with a chart's defaults).
+    pub effective: Value,
     pub origins: Origins,
     /// Warnings found while loading (duplicate keys).
     pub warnings: Vec<Diagnostic>,
@@ -107,7 +110,7 @@ pub fn merge_maps(dst: &mut Map<String, Value>, src: Map<String, Value>) {
     }
 }
 
-/// Helm drops keys whose value is `null` when it coalesces the user's values with the chart's.
+/// Helm drops keys whose value is `null` when it coalesces the user's values with the chart's defaults.
 pub fn drop_nulls(v: &mut Value) {
     let mut todo: Vec<&mut Value> = vec![v];
     while let Some(v) = todo.pop() {
@@ -170,9 +173,9 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
         };
         match yaml::load(&text) {
             Ok(loc) => {
-                for (path, pos, msg) in &loc.warnings {
+                for (code, path, pos, msg) in &loc.warnings {
                     warnings.push(
-                        Diagnostic::warning("duplicate-key", path.clone(), msg.clone())
+                        Diagnostic::warning(code, path.clone(), msg.clone())
                             .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
                     );
                 }
@@ -218,7 +221,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                     }
                 }
                 Err(e) => errors.push(
-                    Diagnostic::error("set-syntax", "", format!("cannot parse {}: {}", kind.flag(), e.message))
+                    Diagnostic::error("set-syntax", "", e.message)
                         .at(Some(origin))
                         .hint("the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"),
                 ),
@@ -229,10 +232,12 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut values = Value::Object(base);
-    drop_nulls(&mut values);
+    let values = Value::Object(base);
+    let mut effective = values.clone();
+    drop_nulls(&mut effective);
     Ok(Loaded {
         values,
+        effective,
         origins,
         warnings,
     })

@@ -6,7 +6,8 @@
 //! that a values file means the same thing to this tool as to Helm. It is built on the event
 //! parser that serde-saphyr uses, because serde cannot report per-key source locations.
 
-use serde_json::{Map, Number, Value};
+use super::set::go_float_to_json;
+use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 use std::collections::HashMap;
 
@@ -37,7 +38,7 @@ pub struct Located {
     /// Dotted path -> position of the node's value (for maps: of the key).
     pub positions: HashMap<String, Pos>,
     /// Problems that do not stop loading (duplicate keys).
-    pub warnings: Vec<(String, Pos, String)>,
+    pub warnings: Vec<(&'static str, String, Pos, String)>,
 }
 
 /// Why a values file could not be read.
@@ -105,12 +106,10 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
             Event::DocumentStart(..) => {
                 docs += 1;
-                if docs > 1 && root.as_ref().is_some_and(|r| !r.is_null()) {
-                    return Err(LoadError {
-                        message: "a values file must hold one YAML document; found a second one"
-                            .into(),
-                        pos,
-                    });
+                if docs > 1 {
+                    // Helm reads only the first document of a values file; say so.
+                    out.warnings.push(("multi-document", String::new(), pos, "this values file has more than one YAML document; Helm uses only the first, and so does spaces-postrender".into()));
+                    break;
                 }
             }
             Event::MappingStart(_, anchor, _) | Event::SequenceStart(_, anchor, _) => {
@@ -175,9 +174,17 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
                     });
                 }
                 // A scalar in key position.
+                let str_tag = tag
+                    .as_ref()
+                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                 if let Some(Frame::Map { pending_key, .. }) = stack.last_mut() {
                     if pending_key.is_none() {
-                        *pending_key = Some((text.into_owned(), pos));
+                        let key = if style == ScalarStyle::Plain && !str_tag {
+                            resolve_key(&text).map_err(|message| LoadError { message, pos })?
+                        } else {
+                            text.into_owned()
+                        };
+                        *pending_key = Some((key, pos));
                         continue;
                     }
                 }
@@ -335,6 +342,7 @@ fn finish_node(
             let p = join_path(path, &key);
             if map.contains_key(&key) {
                 out.warnings.push((
+                    "duplicate-key",
                     p.clone(),
                     kpos,
                     format!("duplicate key `{key}`: the later value wins, as in Helm"),
@@ -350,6 +358,11 @@ fn finish_node(
 }
 
 /// YAML 1.1 typing of a plain scalar, as Helm's YAML reader does it, converted to JSON.
+///
+/// The rules of Helm's reader (go-yaml v2 through sigs.k8s.io/yaml): the YAML 1.1 null and
+/// bool spellings; then, with `_` removed, Go's `ParseInt(s, 0, 64)` (`0x`, `0o`, `0b`, and a
+/// leading `0` for octal) and `ParseUint`; then the YAML float form. Every number ends up a Go
+/// float64, printed as Go's JSON encoder prints it.
 pub fn resolve_plain(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -361,32 +374,37 @@ pub fn resolve_plain(s: &str) -> Value {
         }
         _ => {}
     }
-    if let Some(n) = parse_yaml11_int(s) {
-        return number_from_f64(n as f64).unwrap_or_else(|| Value::String(s.to_string()));
+    let first = s.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::String(s.to_string());
     }
-    if is_yaml11_float(s) {
-        if let Ok(f) = s.replace('_', "").parse::<f64>() {
-            if let Some(v) = number_from_f64(f) {
-                return v;
+    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    if let Some(n) = go_parse_int(&plain) {
+        return go_float_to_json(n as f64);
+    }
+    if is_yaml_float(s) {
+        if let Ok(f) = plain.parse::<f64>() {
+            if f.is_finite() {
+                return go_float_to_json(f);
             }
         }
     }
     Value::String(s.to_string())
 }
 
-/// Helm turns every number of a values file into a float64; show it the way Go's JSON encoder
-/// does: integral values as integers.
-fn number_from_f64(f: f64) -> Option<Value> {
-    if !f.is_finite() {
-        return None;
+/// A mapping key: typed like a value, then turned back into the string Helm's reader makes of it.
+pub fn resolve_key(s: &str) -> Result<String, String> {
+    match resolve_plain(s) {
+        Value::Null => Err("a mapping key cannot be null".into()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::String(t) => Ok(t),
+        _ => Ok(s.to_string()),
     }
-    if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
-        return Some(Value::Number(Number::from(f as i64)));
-    }
-    Number::from_f64(f).map(Value::Number)
 }
 
-fn parse_yaml11_int(s: &str) -> Option<i128> {
+/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` for large positive values.
+fn go_parse_int(s: &str) -> Option<i128> {
     let (neg, body) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),
         b'+' => (false, &s[1..]),
@@ -395,49 +413,53 @@ fn parse_yaml11_int(s: &str) -> Option<i128> {
     if body.is_empty() {
         return None;
     }
-    let clean: String = body.chars().filter(|&c| c != '_').collect();
-    if clean.is_empty() {
+    let lower = body.to_ascii_lowercase();
+    let (digits, radix) = if let Some(r) = lower.strip_prefix("0x") {
+        (r.to_string(), 16)
+    } else if let Some(r) = lower.strip_prefix("0b") {
+        (r.to_string(), 2)
+    } else if let Some(r) = lower.strip_prefix("0o") {
+        (r.to_string(), 8)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (lower[1..].to_string(), 8)
+    } else {
+        (lower, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    let v = if let Some(b) = clean.strip_prefix("0b") {
-        i128::from_str_radix(b, 2).ok()?
-    } else if let Some(h) = clean.strip_prefix("0x") {
-        i128::from_str_radix(h, 16).ok()?
-    } else if clean.len() > 1 && clean.starts_with('0') {
-        if !clean.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-            return None;
-        }
-        i128::from_str_radix(&clean[1..], 8).ok()?
+    let v = i128::from_str_radix(&digits, radix).ok()?;
+    let v = if neg { -v } else { v };
+    let fits = if neg {
+        v >= i64::MIN as i128
     } else {
-        if !clean.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        clean.parse::<i128>().ok()?
+        v <= u64::MAX as i128
     };
-    Some(if neg { -v } else { v })
+    fits.then_some(v)
 }
 
-fn is_yaml11_float(s: &str) -> bool {
-    // [-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)? and the JSON-style forms.
+/// go-yaml v2's float form: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_yaml_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
         i += 1;
     }
     let start = i;
-    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+    while i < b.len() && b[i].is_ascii_digit() {
         i += 1;
     }
     let int_digits = i > start;
-    let mut frac = false;
     if i < b.len() && b[i] == b'.' {
-        frac = true;
         i += 1;
+        let fs = i;
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-    }
-    if !(int_digits || (frac && i > start + 1)) {
+        if !int_digits && i == fs {
+            return false;
+        }
+    } else if !int_digits {
         return false;
     }
     if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
@@ -452,8 +474,6 @@ fn is_yaml11_float(s: &str) -> bool {
         if i == ds {
             return false;
         }
-    } else if !frac {
-        return false;
     }
     i == b.len()
 }
@@ -468,7 +488,7 @@ mod tests {
         let l = load("a: yes\nb: on\nc: 0644\nd: 0x1F\ne: ~\nf: 1.0\ng: 1e3\nh: '0644'\ni: 1.5\nj: y\nk: 08\n").unwrap();
         assert_eq!(
             l.value,
-            json!({"a": true, "b": true, "c": 420, "d": 31, "e": null, "f": 1, "g": 1000, "h": "0644", "i": 1.5, "j": true, "k": "08"})
+            json!({"a": true, "b": true, "c": 420, "d": 31, "e": null, "f": 1, "g": 1000, "h": "0644", "i": 1.5, "j": true, "k": 8})
         );
     }
 
@@ -496,6 +516,36 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_typed_then_stringified_like_helm() {
+        let l = load("0x10: a\n010: b\nyes: c\n1.5: d\n'0x10': e\n").unwrap();
+        assert_eq!(
+            l.value,
+            json!({"16": "a", "8": "b", "true": "c", "1.5": "d", "0x10": "e"})
+        );
+        assert!(load("~: x\n").is_err());
+    }
+
+    #[test]
+    fn go_number_forms() {
+        assert_eq!(resolve_plain("0o17"), json!(15));
+        assert_eq!(resolve_plain("1_000"), json!(1000));
+        assert_eq!(
+            resolve_plain("12345678901234567890"),
+            json!(12345678901234567000u64)
+        );
+        assert_eq!(resolve_plain("1e400"), json!("1e400"));
+        assert_eq!(resolve_plain("1:20"), json!("1:20"));
+        assert_eq!(resolve_plain("2001-12-14"), json!("2001-12-14"));
+    }
+
+    #[test]
+    fn only_the_first_document_counts() {
+        let l = load("first: 1\n---\nsecond: 2\n").unwrap();
+        assert_eq!(l.value, json!({"first": 1}));
+        assert_eq!(l.warnings.len(), 1);
+    }
+
+    #[test]
     fn top_level_must_be_a_map() {
         let e = load("- a\n- b\n").unwrap_err();
         assert!(e.message.contains("must be a mapping, not a list"), "{e}");
@@ -506,15 +556,15 @@ mod tests {
         let l = load("a: 1\na: 2\n").unwrap();
         assert_eq!(l.value, json!({"a": 2}));
         assert_eq!(l.warnings.len(), 1);
-        assert_eq!(l.warnings[0].1, Pos { line: 2, column: 1 });
+        assert_eq!(l.warnings[0].2, Pos { line: 2, column: 1 });
     }
 
     #[test]
     fn anchors_aliases_and_merge_keys() {
-        let l = load("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nref: *b\n").unwrap();
+        let l = load("base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\nref: *b\n").unwrap();
         assert_eq!(
             l.value,
-            json!({"base": {"x": 1, "y": 2}, "other": {"y": 3, "x": 1}, "ref": {"x": 1, "y": 2}})
+            json!({"base": {"x": 1, "z": 2}, "other": {"z": 3, "x": 1}, "ref": {"x": 1, "z": 2}})
         );
     }
 

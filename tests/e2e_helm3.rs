@@ -1,0 +1,192 @@
+//! End to end with the real Helm 3.17.3 (installed by .ci/install-tools.sh; never skipped):
+//! `helm template --post-renderer` pointing at the built binary.
+
+mod common;
+use common::{bin, root, tools};
+use std::process::{Command, Output};
+
+fn helm3(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(tools().join("helm3"));
+    cmd.args(args)
+        .current_dir(root())
+        .env("HELM_DATA_HOME", home.path().join("data"))
+        .env("HELM_CONFIG_HOME", home.path().join("config"))
+        .env("HELM_CACHE_HOME", home.path().join("cache"))
+        .env_remove("HELM_PLUGIN_NAME");
+    cmd.output().expect("run helm3")
+}
+
+const CHART: &str = "tests/fixtures-helm/spaces-chart";
+
+fn post_renderer_args(flags: &[&str]) -> Vec<String> {
+    let mut v = vec!["--post-renderer".to_string(), bin().display().to_string()];
+    for f in flags {
+        v.push(format!("--post-renderer-args={f}"));
+    }
+    v
+}
+
+fn template(extra: &[String]) -> Output {
+    let mut args: Vec<String> = vec![
+        "template".into(),
+        "spaces".into(),
+        CHART.into(),
+        "-n".into(),
+        "upbound-system".into(),
+    ];
+    args.extend(extra.iter().cloned());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    helm3(&refs)
+}
+
+/// Split Helm's output into documents, dropping Helm's own trailing newline differences.
+fn docs(s: &str) -> Vec<String> {
+    s.split("\n---\n")
+        .map(|d| d.trim_start_matches("---\n").trim_end().to_string())
+        .filter(|d| !d.is_empty())
+        .collect()
+}
+
+#[test]
+fn helm_version_is_the_pinned_one() {
+    let out = helm3(&["version", "--short"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("v3.17.3"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn reference_document_flags_add_exactly_the_argocd_rbac() {
+    let plain = template(&[]);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let rendered = template(&post_renderer_args(&[
+        "--set",
+        "features.alpha.argocdPlugin.enabled=true",
+        "--set",
+        "features.alpha.argocdPlugin.target.namespace=argocd",
+    ]));
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let plain = String::from_utf8_lossy(&plain.stdout).to_string();
+    let out = String::from_utf8_lossy(&rendered.stdout).to_string();
+    // Every original document is there, unchanged, and in order, first.
+    assert!(
+        out.starts_with(&plain),
+        "the chart's documents changed:\n{out}"
+    );
+    let added = &docs(&out)[docs(&plain).len()..];
+    common::golden(
+        "golden/e2e/helm3-reference-flags.yaml",
+        (added.join("\n---\n") + "\n").as_bytes(),
+    );
+    assert_eq!(added.len(), 2);
+    assert!(
+        added[0].starts_with("# Source: spaces-postrender/space/role-spaces-argocd-plugin.yaml")
+    );
+    assert!(added[1].contains("subjects:\n- kind: ServiceAccount\n  name: \"spaces-controller\"\n  namespace: \"upbound-system\""));
+}
+
+#[test]
+fn values_file_through_post_renderer_args() {
+    let out = template(&post_renderer_args(&[
+        "-f",
+        "fixtures/values/argocd-external.yaml",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("# Source: spaces-postrender/space/role-spaces-argocd-kubeconfig-reader.yaml")
+    );
+    assert!(s.contains("resourceNames: [\"my-argo-cluster\"]"));
+    assert!(
+        !s.contains("role-spaces-argocd-plugin.yaml"),
+        "on-cluster Role must not appear for an external Argo CD"
+    );
+}
+
+#[test]
+fn show_only_still_works() {
+    let mut args = post_renderer_args(&["--set", "features.alpha.argocdPlugin.enabled=true"]);
+    args.extend(["--show-only".into(), "templates/deployment.yaml".into()]);
+    let out = template(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.starts_with("---\n# Source: spaces/templates/deployment.yaml\n"),
+        "{s}"
+    );
+    assert_eq!(
+        s.matches("\n---").count() + usize::from(s.starts_with("---")),
+        1,
+        "only one document: {s}"
+    );
+    // A generated document can be shown too: Helm matches --show-only against the Source path
+    // without its first segment, so `spaces-postrender/space/x.yaml` is `space/x.yaml`.
+    let mut args = post_renderer_args(&["--set", "features.alpha.argocdPlugin.enabled=true"]);
+    args.extend([
+        "--show-only".into(),
+        "space/role-spaces-argocd-plugin.yaml".into(),
+    ]);
+    let out = template(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Role"));
+}
+
+#[test]
+fn bad_values_fail_helm_with_our_message() {
+    let out = template(&post_renderer_args(&[
+        "--set-string",
+        "features.alpha.argocdPlugin.enabled=true",
+    ]));
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "helm printed a release despite the failure"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error while running post render"), "{err}");
+    assert!(
+        err.contains("error[wrong-type] features.alpha.argocdPlugin.enabled (--set-string argument 1): expected a boolean (true or false), got the string \"true\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn features_off_pass_the_release_through_unchanged() {
+    let plain = template(&[]);
+    let out = template(&post_renderer_args(&[
+        "-f",
+        "tests/fixtures-helm/spaces-chart/values.yaml",
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&plain.stdout)
+    );
+}
