@@ -22,7 +22,7 @@
 //!       "target": "space",
 //!       "source": "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",  // its `# Source:`
 //!       "written": true,                 // false: the input already has it (a Namespace)
-//!       "alreadyInInput": ["input document 2 (line 5)"],  // only when written is false
+//!       "alreadyInInput": ["input document 2 at line 5"],  // only when written is false
 //!       "because": [                     // the values that caused it
 //!         { "path": "features.alpha.argocdPlugin.enabled", "value": true,
 //!           "from": "values.yaml:9:16",  // or "--set argument 1", or "default"
@@ -43,7 +43,7 @@
 //!     "rule": "flag" | "deployment" | "values" | "default",
 //!     "ruleNumber": 1 | 2 | 3,           // SPEC §4, first match wins
 //!     "reason": "the rendered Deployment spaces-controller",
-//!     "nameFrom":      { "field": "spec.template.spec.serviceAccountName", "from": "input document 3 (...)", "origin": {...} },
+//!     "nameFrom":      { "field": "spec.template.spec.serviceAccountName", "from": "input document 3 at line 21, # Source: ...", "origin": {...} },
 //!     "namespaceFrom": { "field": "metadata.namespace", "from": "...", "origin": {...} },
 //!     "used": true                       // whether any generated object uses it
 //!   },
@@ -402,10 +402,16 @@ impl Why {
     pub fn to_human(&self) -> String {
         let mut out = String::new();
         let t = self.target.as_str();
+        let written = self.generated.iter().filter(|o| o.written).count();
+        let present = self.generated.len() - written;
+        let present = if present > 0 {
+            format!(", {present} already in the input")
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "target {t}: {} object{} generated, {} not generated\n",
-            self.generated.len(),
-            if self.generated.len() == 1 { "" } else { "s" },
+            "target {t}: {written} object{} generated{present}, {} not generated\n",
+            if written == 1 { "" } else { "s" },
             self.not_generated.len()
         ));
         for o in &self.generated {

@@ -369,7 +369,7 @@ fn namespace_already_in_the_input_is_explained() {
     assert_eq!(o["written"], false);
     assert_eq!(
         o["alreadyInInput"][0],
-        "input document 1 (line 1, # Source: external-secrets/templates/namespace.yaml)"
+        "input document 1 at line 1, # Source: external-secrets/templates/namespace.yaml"
     );
 }
 
@@ -394,7 +394,7 @@ fn subject_from_the_rendered_deployment_on_stdin() {
     // fixtures/input/spaces.yaml: the Deployment is document 3, whose `---` is line 21.
     assert_eq!(
         s["nameFrom"]["from"],
-        "input document 3 (line 21, # Source: spaces/templates/controller/deployment.yaml)"
+        "input document 3 at line 21, # Source: spaces/templates/controller/deployment.yaml"
     );
     assert_eq!(s["namespaceFrom"]["field"], "metadata.namespace");
     assert_eq!(s["namespaceFrom"]["origin"]["document"], 3);
