@@ -186,7 +186,8 @@ pub fn path_to_uri(path: &str) -> Option<String> {
     }
     let slashed = path.replace('\\', "/");
     let bytes = slashed.as_bytes();
-    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
     let absolute = slashed.starts_with('/') || drive;
     let mut out = String::with_capacity(slashed.len() + 8);
     if absolute {
