@@ -2,9 +2,10 @@
 //! (PyPI, pinned below) on a temporary git repository: a stale golden file fails the commit,
 //! a fresh one passes.
 //!
-//! pre-commit is installed by this test into a virtualenv under `target/tmp/` (once; reused
-//! while the version matches). A failed install fails the test: it is never skipped. Needs
-//! `python3` (with `venv`), `git`, and access to PyPI on the first run.
+//! pre-commit is installed by `.ci/install-pre-commit.sh`, which this test runs: pinned with
+//! hashes in `.ci/requirements-pre-commit.txt`, into a cached virtualenv. A failed install
+//! fails the test: it is never skipped. Needs `python3` (with `venv`), `git`, and access to
+//! PyPI on the first run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,58 +35,33 @@ fn must(cmd: &mut Command, what: &str) -> Output {
     o
 }
 
-/// The virtualenv's python, with pre-commit `PRE_COMMIT_VERSION` installed.
+/// The python of a virtualenv with pre-commit `PRE_COMMIT_VERSION`, installed (pinned and
+/// hash-checked) by `.ci/install-pre-commit.sh`.
 fn pre_commit_python() -> PathBuf {
     let mut guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = guard.as_ref() {
         return p.clone();
     }
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let venv = base.join(format!("pre-commit-{PRE_COMMIT_VERSION}"));
-    let python = venv.join("bin").join("python");
-    let installed = Command::new(&python)
-        .args(["-m", "pre_commit", "--version"])
-        .output()
-        .is_ok_and(|o| {
-            o.status.success()
-                && String::from_utf8_lossy(&o.stdout).trim()
-                    == format!("pre-commit {PRE_COMMIT_VERSION}")
-        });
-    if !installed {
-        // Install next to it, then rename: a concurrent `cargo test` never sees half a venv.
-        let tmp = base.join(format!(
-            "pre-commit-{PRE_COMMIT_VERSION}.tmp-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&tmp);
-        must(
-            Command::new("python3").arg("-m").arg("venv").arg(&tmp),
-            "python3 -m venv (pre-commit is installed into a virtualenv)",
-        );
-        must(
-            Command::new(tmp.join("bin").join("python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                &format!("pre-commit=={PRE_COMMIT_VERSION}"),
-            ]),
-            &format!("pip install pre-commit=={PRE_COMMIT_VERSION}"),
-        );
-        let _ = std::fs::remove_dir_all(&venv);
-        if std::fs::rename(&tmp, &venv).is_err() {
-            // Another process installed it first.
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-    }
     let o = must(
+        Command::new("bash").arg(Path::new(ROOT).join(".ci/install-pre-commit.sh")),
+        ".ci/install-pre-commit.sh (installs pre-commit from PyPI; the test fails without it)",
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let python = PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .expect("the script prints the venv python")
+            .trim(),
+    );
+    let v = must(
         Command::new(&python).args(["-m", "pre_commit", "--version"]),
         "pre-commit --version",
     );
     assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim(),
-        format!("pre-commit {PRE_COMMIT_VERSION}")
+        String::from_utf8_lossy(&v.stdout).trim(),
+        format!("pre-commit {PRE_COMMIT_VERSION}"),
+        "the version pinned in .ci/requirements-pre-commit.txt"
     );
     *guard = Some(python.clone());
     python
