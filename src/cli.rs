@@ -50,7 +50,7 @@ pub struct Cli {
 /// Helm's values flags, with Helm's meaning and precedence.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ValuesArgs {
-    /// Values file (repeatable; later files win). `-` reads standard input (generate/validate only).
+    /// Values file (repeatable; later files win). `-` reads standard input (generate, validate, why; not when it carries the manifests).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<String>,
     /// Set values (`a.b=c,d[0]=e`), as `helm --set`.
@@ -119,11 +119,13 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<String>,
     },
-    /// Explain each object the tool would generate: the values that caused it, each with its
-    /// source (values.yaml:LINE:COL, --set argument N, default), and how the controller
-    /// subject was chosen. Objects not generated are listed with the settings that would turn
-    /// them on. Reads rendered manifests from --input FILE, else from standard input when it is
-    /// not a terminal (they decide the controller subject).
+    /// Explain why each object is generated: the values behind it and the controller subject.
+    ///
+    /// For each object the tool would generate: the values that caused it, each with its source
+    /// (values.yaml:LINE:COL, --set argument N, default), and how the controller subject was
+    /// chosen. Objects not generated are listed with the settings that would turn them on.
+    /// Reads rendered manifests from --input FILE, else from standard input when it is not a
+    /// terminal (the spaces-controller Deployment there decides the controller subject).
     Why {
         #[command(flatten)]
         run: RunArgs,
