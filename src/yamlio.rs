@@ -38,6 +38,9 @@ pub fn error_position(e: &serde_saphyr::Error) -> (usize, usize) {
 /// first line only, no snippet, cut before the first `:` or quote, no position suffix.
 pub fn error_message(e: &serde_saphyr::Error) -> String {
     let s = e.without_snippet().to_string();
+    if s.contains("budget") {
+        return "the document expands beyond the parser's budget (too many nodes or aliases: an alias bomb?)".into();
+    }
     let first = s.lines().next().unwrap_or("").trim();
     let cut = first.find([':', '"', '\'', '`']).unwrap_or(first.len());
     let mut msg = first[..cut].trim().to_string();

@@ -217,14 +217,22 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                     let o = origin.clone();
                     origins.record_tree("", &Value::Object(alone), &|_| o.clone());
                     if let Err(e) = set::apply(kind, arg, &mut base, &read_to_string) {
-                        errors.push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
+                        errors
+                            .push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
                     }
                 }
-                Err(e) => errors.push(
-                    Diagnostic::error("set-syntax", "", e.message)
-                        .at(Some(origin))
-                        .hint("the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"),
-                ),
+                Err(e) => {
+                    let hint = if e.message.contains("cannot read file") {
+                        "the part after = is a file path whose contents become the value; check that it exists and is readable"
+                    } else {
+                        "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"
+                    };
+                    errors.push(
+                        Diagnostic::error("set-syntax", "", e.message)
+                            .at(Some(origin))
+                            .hint(hint),
+                    )
+                }
             }
         }
     }

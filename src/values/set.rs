@@ -719,7 +719,7 @@ impl Parser<'_, '_> {
         // Go's strconv.Atoi: optional sign, ASCII digits, must fit in an int64.
         v.parse::<i64>().map_err(|_| {
             self.fail(format_args!(
-                "error parsing index: {v:?} in {path:?}[{v}] is not an integer"
+                "error parsing index: the index after {path:?}[ is not an integer"
             ))
         })
     }
