@@ -43,6 +43,7 @@ impl ValuesInput {
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
     map: HashMap<String, Origin>,
+    keys: HashMap<String, Origin>,
 }
 
 impl Origins {
@@ -55,6 +56,18 @@ impl Origins {
             }
             let cut = p.rfind(['.', '['])?;
             p = &p[..cut];
+        }
+    }
+    /// Where the key of `path` was written (values files), else where its value came from.
+    pub fn key(&self, path: &str) -> Option<&Origin> {
+        match (self.keys.get(path), self.map.get(path)) {
+            // A later source (a --set argument) that set the path wins over the file's key.
+            (Some(k), Some(v)) if matches!(v, Origin::File { file, .. } if matches!(k, Origin::File { file: kf, .. } if kf == file)) => {
+                Some(k)
+            }
+            (_, Some(v)) => Some(v),
+            (Some(k), None) => Some(k),
+            (None, None) => self.lookup(path),
         }
     }
     /// Only an exact entry (no ancestor).
@@ -178,6 +191,9 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                         Diagnostic::warning(code, path.clone(), msg.clone())
                             .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
                     );
+                }
+                for (p, x) in &loc.key_positions {
+                    origins.keys.insert(p.clone(), Origin::File { file: label.clone(), line: x.line, column: x.column });
                 }
                 let pos = loc.positions;
                 let lbl = label.clone();
