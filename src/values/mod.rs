@@ -60,11 +60,14 @@ impl Origins {
     }
     /// Where the key of `path` was written (values files), else where its value came from.
     pub fn key(&self, path: &str) -> Option<&Origin> {
+        let same_file = |k: &Origin, v: &Origin| match (k, v) {
+            (Origin::File { file: a, .. }, Origin::File { file: b, .. }) => a == b,
+            _ => false,
+        };
         match (self.keys.get(path), self.map.get(path)) {
-            // A later source (a --set argument) that set the path wins over the file's key.
-            (Some(k), Some(v)) if matches!(v, Origin::File { file, .. } if matches!(k, Origin::File { file: kf, .. } if kf == file)) => {
-                Some(k)
-            }
+            // The key's own position when the value came from the same file; a later source
+            // (a --set argument, another file) that set the path is named instead.
+            (Some(k), Some(v)) if same_file(k, v) => Some(k),
             (_, Some(v)) => Some(v),
             (Some(k), None) => Some(k),
             (None, None) => self.lookup(path),
