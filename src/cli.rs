@@ -6,6 +6,7 @@ use crate::features::Features;
 use crate::pipeline::{self, Settings};
 use crate::plan::Target;
 use crate::values::{self, ValuesInput};
+use crate::why::WhyFormat;
 use crate::{schema, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
@@ -22,6 +23,9 @@ Examples:
 
   # Only the generated objects, for a golden file in CI:
   spaces-postrender generate -f values.yaml --target space --check golden/space.yaml
+
+  # Why is each object generated (values, their file:line:col, the controller subject)?
+  helm template spaces <chart> -n upbound-system | spaces-postrender why -f values.yaml
 
   # Check values and see what the tool read:
   spaces-postrender validate -f values.yaml --show-values
@@ -46,7 +50,7 @@ pub struct Cli {
 /// Helm's values flags, with Helm's meaning and precedence.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ValuesArgs {
-    /// Values file (repeatable; later files win). `-` reads standard input (generate/validate only).
+    /// Values file (repeatable; later files win). `-` reads standard input (generate, validate, why; not when it carries the manifests).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<String>,
     /// Set values (`a.b=c,d[0]=e`), as `helm --set`.
@@ -115,6 +119,24 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<String>,
     },
+    /// Explain why each object is generated: the values behind it and the controller subject.
+    ///
+    /// For each object the tool would generate: the values that caused it, each with its source
+    /// (values.yaml:LINE:COL, --set argument N, default), and how the controller subject was
+    /// chosen. Objects not generated are listed with the settings that would turn them on.
+    /// Reads rendered manifests from --input FILE, else from standard input when it is not a
+    /// terminal (the spaces-controller Deployment there decides the controller subject).
+    Why {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Rendered manifests (`-` = standard input). Default: standard input when it is not a
+        /// terminal and does not carry values (`-f -`).
+        #[arg(long, value_name = "FILE")]
+        input: Option<String>,
+        /// Output format: human text, or JSON (shape documented in the README, "Use in CI").
+        #[arg(long, value_enum, default_value_t = WhyFormat::Human)]
+        output: WhyFormat,
+    },
     /// Check values only; print diagnostics.
     Validate {
         #[command(flatten)]
@@ -176,6 +198,8 @@ pub struct Io<'a> {
     pub stdin_is_terminal: bool,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// Whether stderr is a terminal (then diffs are coloured, unless `NO_COLOR` is set).
+    pub stderr_is_terminal: bool,
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
 
@@ -249,6 +273,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         Some(Command::Generate { run, check, output }) => {
             generate(io, &run, check.as_deref(), output.as_deref())
         }
+        Some(Command::Why { run, input, output }) => why(io, &run, input.as_deref(), output),
         Some(Command::Validate {
             values,
             show_values,
@@ -375,6 +400,7 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
             stdin_is_terminal: false,
             stdout: &mut *io.stdout,
             stderr: &mut *io.stderr,
+            stderr_is_terminal: io.stderr_is_terminal,
             env: io.env,
         };
         return postrender_stream(&mut inner, run);
@@ -385,6 +411,7 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         stdin_is_terminal: false,
         stdout: &mut *io.stdout,
         stderr: &mut *io.stderr,
+        stderr_is_terminal: io.stderr_is_terminal,
         env: io.env,
     };
     postrender_stream(&mut inner, run)
@@ -401,6 +428,7 @@ fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
             stdin_is_terminal: false,
             stdout: &mut out,
             stderr: &mut err,
+            stderr_is_terminal: false,
             env: io.env,
         };
         postrender_stream(&mut inner, run)
@@ -507,7 +535,8 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
     }
     print_report(io, &report, run.diagnostics, false);
     if let Some(file) = check {
-        return crate::golden::check(file, &buf, io.stderr);
+        let color = crate::golden::use_color(io.stderr_is_terminal, io.env);
+        return crate::golden::check(file, &buf, io.stderr, color);
     }
     if let Some(file) = output {
         return match crate::golden::write_atomic(file, &buf) {
@@ -519,6 +548,88 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
         };
     }
     if io.stdout.write_all(&buf).is_err() {
+        return EXIT_INVALID;
+    }
+    EXIT_OK
+}
+
+/// `why`: the same scan and decision as a post-render run (`pipeline::scan_input` into a sink,
+/// then `pipeline::decide`), printed as an explanation instead of rendered.
+fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i32 {
+    let mut report = Report::default();
+    let values_from_stdin = run.values.values.iter().any(|f| f == "-");
+    if values_from_stdin && input == Some("-") {
+        report.push(
+            Diagnostic::error(
+                "values-file",
+                "",
+                "`-f -` and `--input -` cannot both read standard input",
+            )
+            .hint("write the values or the manifests to a file"),
+        );
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let loaded = load_checked(io, &run.values, &mut report, true);
+    if finish_report(&mut report, run.strict) || loaded.is_none() {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let Some((_, features)) = loaded else {
+        return EXIT_INVALID;
+    };
+    let settings = settings(io, run);
+    let scanned = match input {
+        Some("-") => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => pipeline::scan_input(
+                std::io::BufReader::with_capacity(1 << 20, f),
+                &mut std::io::sink(),
+            ),
+            Err(e) => Err(vec![Diagnostic::error(
+                "read-input",
+                "",
+                format!("cannot read the manifests in {path}: {e}"),
+            )
+            .at(Some(crate::diag::Origin::Flag {
+                flag: format!("--input {path}"),
+            }))
+            .hint("check the path given to --input")]),
+        },
+        None if io.stdin_is_terminal || values_from_stdin => {
+            pipeline::scan_input(std::io::empty(), &mut std::io::sink())
+        }
+        None => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+    };
+    let scan = match scanned {
+        Ok(s) => s,
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            return EXIT_INVALID;
+        }
+    };
+    let (plan, subject, notes, write) = match pipeline::decide(&settings, &features, &scan) {
+        Ok(d) => d,
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            return EXIT_INVALID;
+        }
+    };
+    let explanation =
+        crate::why::explain(&settings, &features, &scan, &plan, &subject, &write, &notes);
+    report.extend(notes);
+    if finish_report(&mut report, run.strict) {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    print_report(io, &report, run.diagnostics, false);
+    let text = match format {
+        WhyFormat::Human => explanation.to_human(),
+        WhyFormat::Json => explanation.to_json(),
+    };
+    if io.stdout.write_all(text.as_bytes()).is_err() {
         return EXIT_INVALID;
     }
     EXIT_OK

@@ -4,6 +4,7 @@
 //! Pipeline: [`values`] (load, merge, `--set`) -> [`schema`] (validation, diagnostics) ->
 //! [`features`] (typed view) -> [`plan`] (which objects, per target) -> [`render`] (templates) ->
 //! [`stream`] / [`identify`] / [`pipeline`] (split, identify, pass through, append) -> [`cli`].
+//! [`why`] explains a run from the same plan; [`golden`] and [`sarif`] serve CI.
 
 pub mod cli;
 pub mod diag;
@@ -21,6 +22,7 @@ pub mod sarif;
 pub mod schema;
 pub mod stream;
 pub mod values;
+pub mod why;
 pub mod yamlio;
 
 /// Success (warnings allowed).

@@ -18,13 +18,16 @@ fn main() {
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
     let mut stdout = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut stderr = std::io::stderr().lock();
+    let stderr = std::io::stderr();
+    let stderr_is_terminal = stderr.is_terminal();
+    let mut stderr = stderr.lock();
     let env = |k: &str| std::env::var(k).ok();
     let mut io = spaces_postrender::cli::Io {
         stdin: &mut stdin,
         stdin_is_terminal,
         stdout: &mut stdout,
         stderr: &mut stderr,
+        stderr_is_terminal,
         env: &env,
     };
     let code = match (cli, args.get(1)) {

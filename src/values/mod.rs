@@ -43,6 +43,7 @@ impl ValuesInput {
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
     map: HashMap<String, Origin>,
+    keys: HashMap<String, Origin>,
 }
 
 impl Origins {
@@ -55,6 +56,21 @@ impl Origins {
             }
             let cut = p.rfind(['.', '['])?;
             p = &p[..cut];
+        }
+    }
+    /// Where the key of `path` was written (values files), else where its value came from.
+    pub fn key(&self, path: &str) -> Option<&Origin> {
+        let same_file = |k: &Origin, v: &Origin| match (k, v) {
+            (Origin::File { file: a, .. }, Origin::File { file: b, .. }) => a == b,
+            _ => false,
+        };
+        match (self.keys.get(path), self.map.get(path)) {
+            // The key's own position when the value came from the same file; a later source
+            // (a --set argument, another file) that set the path is named instead.
+            (Some(k), Some(v)) if same_file(k, v) => Some(k),
+            (_, Some(v)) => Some(v),
+            (Some(k), None) => Some(k),
+            (None, None) => self.lookup(path),
         }
     }
     /// Only an exact entry (no ancestor).
@@ -183,6 +199,9 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                         Diagnostic::warning(code, path.clone(), msg.clone())
                             .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
                     );
+                }
+                for (p, x) in &loc.key_positions {
+                    origins.keys.insert(p.clone(), Origin::File { file: label.clone(), line: x.line, column: x.column });
                 }
                 let pos = loc.positions;
                 let lbl = label.clone();
