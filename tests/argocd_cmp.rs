@@ -81,6 +81,12 @@ fn link(from: &Path, to: &Path) {
         .unwrap_or_else(|e| panic!("{} -> {}: {e}", to.display(), from.display()));
 }
 
+#[cfg(not(unix))]
+fn link(from: &Path, to: &Path) {
+    std::fs::copy(from, to)
+        .unwrap_or_else(|e| panic!("{} -> {}: {e}", to.display(), from.display()));
+}
+
 impl App {
     fn exec(&self, argv: &[String], env: &[(&str, &str)]) -> Out {
         let path = format!("{}:/usr/bin:/bin", self.bin.display());
