@@ -777,7 +777,7 @@ mod tests {
             .iter()
             .find(|d| d.code == "wrong-type")
             .cloned()
-            .unwrap_or_else(|| Diagnostic::info("none", "", ""));
+            .unwrap_or_else(|| panic!("no wrong-type diagnostic in {:?}", o.report));
         assert_eq!(d.path, "features.alpha.argocdPlugin.enabled");
         assert_eq!(
             o.fields.field(&d).as_deref(),

@@ -72,6 +72,33 @@ pub const RULES: &[(&str, &str)] = &[
     ("write-output", "The output cannot be written."),
     ("render", "A generated object cannot be rendered."),
     ("internal", "An internal error."),
+    // The kustomize exec plugin's and KRM function's configuration object (src/fnconfig.rs).
+    (
+        "config-kind",
+        "The configuration object is not a SpacesPostRender or a ConfigMap.",
+    ),
+    (
+        "config-unknown-field",
+        "The configuration object has a field it does not know.",
+    ),
+    ("config-type", "A configuration field has the wrong type."),
+    (
+        "config-value",
+        "A configuration field has an invalid value.",
+    ),
+    (
+        "config-file",
+        "The plugin configuration file cannot be read.",
+    ),
+    (
+        "config-syntax",
+        "The plugin configuration is not valid YAML.",
+    ),
+    (
+        "no-function-config",
+        "A KRM ResourceList has no functionConfig; nothing is generated.",
+    ),
+    ("generated", "An object was generated (KRM info result)."),
 ];
 
 #[derive(Serialize)]
