@@ -447,6 +447,23 @@ fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
     }
 }
 
+/// Load and check the values of `run`; on any error print the report and give the exit code.
+fn checked_features(
+    io: &mut Io,
+    run: &RunArgs,
+    report: &mut Report,
+    stdin_values: bool,
+) -> Result<Features, i32> {
+    let loaded = load_checked(io, &run.values, report, stdin_values);
+    match loaded {
+        Some((_, features)) if !finish_report(report, run.strict) => Ok(features),
+        _ => {
+            print_report(io, report, run.diagnostics, false);
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
 fn finish_report(report: &mut Report, strict: bool) -> bool {
     if strict {
         report.make_strict();
@@ -468,13 +485,9 @@ fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
-    let loaded = load_checked(io, &run.values, &mut report, false);
-    if finish_report(&mut report, run.strict) || loaded.is_none() {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
-    }
-    let Some((_, features)) = loaded else {
-        return EXIT_INVALID;
+    let features = match checked_features(io, run, &mut report, false) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let settings = settings(io, run);
     let stdin: &mut dyn Read = if io.stdin_is_terminal {
@@ -504,13 +517,9 @@ fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
 
 fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str>) -> i32 {
     let mut report = Report::default();
-    let loaded = load_checked(io, &run.values, &mut report, true);
-    if finish_report(&mut report, run.strict) || loaded.is_none() {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
-    }
-    let Some((_, features)) = loaded else {
-        return EXIT_INVALID;
+    let features = match checked_features(io, run, &mut report, true) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let settings = settings(io, run);
     let mut buf = Vec::new();
@@ -570,13 +579,9 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
-    let loaded = load_checked(io, &run.values, &mut report, true);
-    if finish_report(&mut report, run.strict) || loaded.is_none() {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
-    }
-    let Some((_, features)) = loaded else {
-        return EXIT_INVALID;
+    let features = match checked_features(io, run, &mut report, true) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let settings = settings(io, run);
     let scanned = match input {

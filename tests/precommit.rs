@@ -84,15 +84,15 @@ fn git_init(dir: &Path) {
 /// A git repository holding this checkout's hook definition and script (the working tree's,
 /// not the last commit's), as pre-commit will clone it. Returns its HEAD.
 fn hooks_repo(dir: &Path) -> String {
-    std::fs::create_dir_all(dir.join("hooks")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("plugin/pre-commit")).expect("mkdir");
     std::fs::copy(
         Path::new(ROOT).join(".pre-commit-hooks.yaml"),
         dir.join(".pre-commit-hooks.yaml"),
     )
     .expect("copy .pre-commit-hooks.yaml");
     std::fs::copy(
-        Path::new(ROOT).join("hooks/spaces-postrender-check"),
-        dir.join("hooks/spaces-postrender-check"),
+        Path::new(ROOT).join("plugin/pre-commit/spaces-postrender-check"),
+        dir.join("plugin/pre-commit/spaces-postrender-check"),
     )
     .expect("copy the hook script (permissions are kept)");
     git_init(dir);
