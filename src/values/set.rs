@@ -195,17 +195,6 @@ fn equal_fold(s: &str, lower_ascii: &str) -> bool {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
-}
-
 struct Scanner<'a> {
     s: &'a str,
     /// Byte offset of the next character.
@@ -374,7 +363,7 @@ impl Parser<'_, '_> {
     fn type_error(&self, path: &str, v: &Value, want: &str) -> Stop {
         self.fail(format_args!(
             "cannot use {path:?} as {want}: it already holds {}",
-            type_name(v)
+            super::yaml::kind_name(v)
         ))
     }
 
