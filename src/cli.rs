@@ -391,7 +391,9 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
             );
             return EXIT_INVALID;
         }
-        if crate::helm4::is_helm4_input(&input) {
+        // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
+        // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
+        if crate::helm4::is_helm4_input(&input) || input.iter().all(u8::is_ascii_whitespace) {
             return postrender_helm4(io, run, &input);
         }
         let mut rest: &[u8] = &input;
@@ -435,6 +437,12 @@ fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
     };
     let _ = io.stderr.write_all(&err);
     if code == EXIT_OK {
+        if out.is_empty() {
+            // The chart rendered nothing and there is nothing to generate. Helm 4 rejects an
+            // empty post-renderer output; a comment is an empty release it accepts, which is
+            // exactly what the chart rendered.
+            out = b"# spaces-postrender: the chart rendered nothing and there is nothing to generate\n".to_vec();
+        }
         return match io.stdout.write_all(&out) {
             Ok(()) => EXIT_OK,
             Err(_) => EXIT_INVALID,

@@ -209,7 +209,8 @@ pub fn scan_input(input: impl Read, out: &mut dyn Write) -> Result<Scan, Vec<Dia
             .any(|o| o.marker.as_deref() == Some(render::MARKER_VALUE));
         for o in &info.objects {
             scan.objects += 1;
-            if o.helm4_filename {
+            // Our own generated documents (replaced below) say nothing about who called us.
+            if o.helm4_filename && o.marker.as_deref() != Some(render::MARKER_VALUE) {
                 scan.helm4_input = true;
             }
             let kind = o.kind.as_deref().unwrap_or("");
@@ -484,7 +485,11 @@ pub fn run(
         if !*w {
             continue;
         }
-        let text = render::render(settings.target, o, helm4)
+        let style = render::Style {
+            helm4_annotation: helm4,
+            source_comment: !scan.helm4_input,
+        };
+        let text = render::render(settings.target, o, style)
             .map_err(|e| vec![Diagnostic::error("render", "", e)])?;
         spool
             .write_all(text.as_bytes())

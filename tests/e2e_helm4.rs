@@ -145,6 +145,13 @@ fn plugin_generates_rbac_with_set_flags_from_the_reference_document() {
             "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",
         ],
     );
+    // Helm 4 writes each document's `# Source:` from the annotation; ours must not double it.
+    for doc in text.split("\n---\n") {
+        assert!(
+            doc.matches("# Source: ").count() <= 1,
+            "a document with two Source lines:\n{doc}"
+        );
+    }
     let names = kind_names(text);
     assert!(
         names.contains(&"Role argocd/spaces-argocd-plugin".to_string()),
@@ -246,4 +253,26 @@ fn outside_helm_4_failures_stay_on_stderr() {
         "{}",
         out.stderr
     );
+}
+
+/// A chart that renders nothing, with nothing to generate: Helm 4 rejects an empty
+/// post-renderer output ("produced empty output"), so the tool answers with a comment, an
+/// empty release Helm 4 accepts — the same result as without the post-renderer.
+#[test]
+fn an_empty_release_stays_empty_under_helm_4() {
+    let h = Helm4::with_plugin();
+    let chart = h.work.join("empty-chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+    );
+    let mut cmd = Command::new(tool("helm4"));
+    cmd.args(["template", "x"])
+        .arg(&chart)
+        .args(["--post-renderer", "spaces-postrender"]);
+    h.envs(&mut cmd);
+    let out = run(&mut cmd, b"");
+    let text = out.ok("helm4 template <empty chart> --post-renderer spaces-postrender");
+    assert!(!text.contains("kind:"), "{text}");
 }

@@ -202,13 +202,17 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
-fn run_case(c: &Case) -> std::process::Output {
-    let stdin = c.stdin.map(read).unwrap_or_default();
+fn case_env(c: &Case) -> Vec<(&'static str, &'static str)> {
     let mut env: Vec<(&str, &str)> = c.env.to_vec();
     if c.name == "helm4-annotation" {
         env.push(("HELM_PLUGIN_NAME", "spaces-postrender"));
     }
-    run(c.args, &stdin, &env)
+    env
+}
+
+fn run_case(c: &Case) -> std::process::Output {
+    let stdin = c.stdin.map(read).unwrap_or_default();
+    run(c.args, &stdin, &case_env(c))
 }
 
 #[test]
@@ -292,7 +296,7 @@ fn running_twice_changes_nothing() {
             .copied()
             .filter(|a| *a != "generate")
             .collect();
-        let second = run(&args, &first.stdout, c.env);
+        let second = run(&args, &first.stdout, &case_env(&c));
         assert!(
             second.status.success(),
             "{}: second run failed: {}",
