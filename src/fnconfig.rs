@@ -206,17 +206,6 @@ pub struct Outcome {
     pub ready: Option<(Loaded, Features)>,
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
-
 fn config_error(
     fields: &mut FieldMap,
     field: &str,
@@ -248,7 +237,10 @@ fn string_list(
                         fields,
                         &format!("{field}[{i}]"),
                         "config-type",
-                        format!("{field}[{i}] must be a string, not {}", type_name(other)),
+                        format!(
+                            "{field}[{i}] must be a string, not {}",
+                            crate::values::yaml::kind_name(other)
+                        ),
                         hint,
                     )),
                 }
@@ -262,7 +254,7 @@ fn string_list(
                 "config-type",
                 format!(
                     "{field} must be a list of strings, not {}",
-                    type_name(other)
+                    crate::values::yaml::kind_name(other)
                 ),
                 hint,
             ));
@@ -286,7 +278,10 @@ fn opt_string(
                 fields,
                 field,
                 "config-type",
-                format!("{field} must be a string, not {}", type_name(other)),
+                format!(
+                    "{field} must be a string, not {}",
+                    crate::values::yaml::kind_name(other)
+                ),
                 hint,
             ));
             None
@@ -324,7 +319,10 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
             fields,
             "metadata",
             "config-type",
-            format!("metadata must be a mapping, not {}", type_name(meta)),
+            format!(
+                "metadata must be a mapping, not {}",
+                crate::values::yaml::kind_name(meta)
+            ),
             "write metadata: {name: spaces}",
         ));
         return;
@@ -353,7 +351,7 @@ pub fn read(obj: &Value) -> Outcome {
                 "",
                 format!(
                     "the configuration must be a mapping, not {}",
-                    type_name(obj)
+                    crate::values::yaml::kind_name(obj)
                 ),
             )
             .hint(format!(
@@ -430,7 +428,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "values",
                     "config-type",
-                    format!("values must be a mapping of Helm values, not {}", type_name(other)),
+                    format!("values must be a mapping of Helm values, not {}", crate::values::yaml::kind_name(other)),
                     "write the values under values: as in a values file, e.g. values: {features: {alpha: {argocdPlugin: {enabled: true}}}}",
                 )),
             },
@@ -482,7 +480,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "strict",
                     "config-type",
-                    format!("strict must be true or false, not {}", type_name(other)),
+                    format!("strict must be true or false, not {}", crate::values::yaml::kind_name(other)),
                     "write strict: true (without quotes)",
                 )),
             },
@@ -552,7 +550,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                             fields,
                             &format!("data.{k}"),
                             "config-type",
-                            format!("data entry {k:?} must be a string, not {}", type_name(other)),
+                            format!("data entry {k:?} must be a string, not {}", crate::values::yaml::kind_name(other)),
                             "each data entry is one --set path and its value, e.g. features.alpha.argocdPlugin.enabled: \"true\"",
                         ));
                         continue;
@@ -565,7 +563,10 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
             fields,
             "data",
             "config-type",
-            format!("data must be a mapping, not {}", type_name(other)),
+            format!(
+                "data must be a mapping, not {}",
+                crate::values::yaml::kind_name(other)
+            ),
             "each data entry is one --set path and its value",
         )),
     }
