@@ -6,6 +6,7 @@ use crate::features::Features;
 use crate::pipeline::{self, Settings};
 use crate::plan::Target;
 use crate::values::{self, ValuesInput};
+use crate::why::WhyFormat;
 use crate::{schema, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
@@ -22,6 +23,9 @@ Examples:
 
   # Only the generated objects, for a golden file in CI:
   spaces-postrender generate -f values.yaml --target space --check golden/space.yaml
+
+  # Why is each object generated (values, their file:line:col, the controller subject)?
+  helm template spaces <chart> -n upbound-system | spaces-postrender why -f values.yaml
 
   # Check values and see what the tool read:
   spaces-postrender validate -f values.yaml --show-values
@@ -46,7 +50,7 @@ pub struct Cli {
 /// Helm's values flags, with Helm's meaning and precedence.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ValuesArgs {
-    /// Values file (repeatable; later files win). `-` reads standard input (generate/validate only).
+    /// Values file (repeatable; later files win). `-` reads standard input (generate, validate, why; not when it carries the manifests).
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<String>,
     /// Set values (`a.b=c,d[0]=e`), as `helm --set`.
@@ -115,6 +119,24 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<String>,
     },
+    /// Explain why each object is generated: the values behind it and the controller subject.
+    ///
+    /// For each object the tool would generate: the values that caused it, each with its source
+    /// (values.yaml:LINE:COL, --set argument N, default), and how the controller subject was
+    /// chosen. Objects not generated are listed with the settings that would turn them on.
+    /// Reads rendered manifests from --input FILE, else from standard input when it is not a
+    /// terminal (the spaces-controller Deployment there decides the controller subject).
+    Why {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Rendered manifests (`-` = standard input). Default: standard input when it is not a
+        /// terminal and does not carry values (`-f -`).
+        #[arg(long, value_name = "FILE")]
+        input: Option<String>,
+        /// Output format: human text, or JSON (shape documented in the README, "Use in CI").
+        #[arg(long, value_enum, default_value_t = WhyFormat::Human)]
+        output: WhyFormat,
+    },
     /// Check values only; print diagnostics.
     Validate {
         #[command(flatten)]
@@ -139,6 +161,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run as a KRM function: a ResourceList on stdin (functionConfig: a SpacesPostRender object
+    /// or a ConfigMap of --set paths), the ResourceList with the generated items and `results`
+    /// on stdout. Also chosen automatically when stdin is a ResourceList.
+    Krm,
+    /// Install this binary as the kustomize exec plugin
+    /// (<plugin home>/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender).
+    InstallKustomizePlugin {
+        /// kustomize's plugin home (default: $KUSTOMIZE_PLUGIN_HOME, else
+        /// $XDG_CONFIG_HOME/kustomize/plugin, else ~/.config/kustomize/plugin).
+        #[arg(long, value_name = "DIR")]
+        plugin_home: Option<std::path::PathBuf>,
+        /// Copy the binary instead of linking to it.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write spaces-postrender.1 and a page per subcommand (spaces-postrender-krm.1, ...)
+        /// into DIR instead of printing the main page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// The process's standard streams and environment.
@@ -148,6 +198,8 @@ pub struct Io<'a> {
     pub stdin_is_terminal: bool,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
+    /// Whether stderr is a terminal (then diffs are coloured, unless `NO_COLOR` is set).
+    pub stderr_is_terminal: bool,
     pub env: &'a dyn Fn(&str) -> Option<String>,
 }
 
@@ -221,6 +273,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         Some(Command::Generate { run, check, output }) => {
             generate(io, &run, check.as_deref(), output.as_deref())
         }
+        Some(Command::Why { run, input, output }) => why(io, &run, input.as_deref(), output),
         Some(Command::Validate {
             values,
             show_values,
@@ -232,6 +285,190 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             EXIT_OK
         }
         Some(Command::Explain { path, json }) => explain(io, path.as_deref(), json),
+        Some(Command::Krm) => krm(io),
+        Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
+            crate::kustomize::install(io, plugin_home, copy)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "spaces-postrender", io.stdout);
+            EXIT_OK
+        }
+        Some(Command::Man { dir }) => {
+            // No `help` page: `man` documents the subcommands themselves.
+            let cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            let written = match &dir {
+                None => clap_mangen::Man::new(cmd).render(io.stdout),
+                Some(d) => std::fs::create_dir_all(d)
+                    .and_then(|()| clap_mangen::generate_to(cmd, d))
+                    .map(|()| {
+                        let _ = writeln!(io.stdout, "{}", d.display());
+                    }),
+            };
+            match written {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(
+                        io.stderr,
+                        "error[write-output]: cannot write the man page: {e}"
+                    );
+                    EXIT_INVALID
+                }
+            }
+        }
+    }
+}
+
+fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
+    let o = crate::krm::run(input);
+    let _ = io.stderr.write_all(o.stderr.as_bytes());
+    if io.stdout.write_all(&o.stdout).is_err() {
+        return EXIT_INVALID;
+    }
+    o.code
+}
+
+fn krm(io: &mut Io) -> i32 {
+    match crate::kustomize::read_all(io.stdin) {
+        Ok(input) => krm_input(io, &input),
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read standard input: {e}"
+            );
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Whether any option of the post-render mode was given (they have no meaning for a ResourceList).
+fn has_run_options(run: &RunArgs) -> bool {
+    !run.values.to_input().is_empty()
+        || run.namespace.is_some()
+        || run.controller_service_account.is_some()
+        || run.strict
+        || run.target != Target::Space
+}
+
+/// Post-render mode. Before streaming: a ResourceList on stdin switches to the KRM function,
+/// and under Helm 4 a failure is reported through Helm's own error (see [`crate::helm4`]).
+fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+    if io.stdin_is_terminal {
+        return postrender_stream(io, run);
+    }
+    let mut head = Vec::with_capacity(crate::krm::SNIFF_BYTES);
+    if let Err(e) = (&mut *io.stdin)
+        .take(crate::krm::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+    {
+        let _ = writeln!(
+            io.stderr,
+            "error[read-input]: cannot read the manifests on standard input: {e}"
+        );
+        return EXIT_INVALID;
+    }
+    if crate::krm::looks_like_resource_list(&head) {
+        if has_run_options(run) {
+            let _ = writeln!(io.stderr, "error[usage]: standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags");
+            return EXIT_USAGE;
+        }
+        let mut input = head;
+        if let Err(e) = io.stdin.read_to_end(&mut input) {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read standard input: {e}"
+            );
+            return EXIT_INVALID;
+        }
+        return krm_input(io, &input);
+    }
+    if crate::helm4::plugin_env(io.env) {
+        let mut input = head;
+        if let Err(e) = io.stdin.read_to_end(&mut input) {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read the manifests on standard input: {e}"
+            );
+            return EXIT_INVALID;
+        }
+        // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
+        // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
+        if crate::helm4::is_helm4_input(&input) || input.iter().all(u8::is_ascii_whitespace) {
+            return postrender_helm4(io, run, &input);
+        }
+        let mut rest: &[u8] = &input;
+        let mut inner = Io {
+            stdin: &mut rest,
+            stdin_is_terminal: false,
+            stdout: &mut *io.stdout,
+            stderr: &mut *io.stderr,
+            stderr_is_terminal: io.stderr_is_terminal,
+            env: io.env,
+        };
+        return postrender_stream(&mut inner, run);
+    }
+    let mut chained = (&head[..]).chain(&mut *io.stdin);
+    let mut inner = Io {
+        stdin: &mut chained,
+        stdin_is_terminal: false,
+        stdout: &mut *io.stdout,
+        stderr: &mut *io.stderr,
+        stderr_is_terminal: io.stderr_is_terminal,
+        env: io.env,
+    };
+    postrender_stream(&mut inner, run)
+}
+
+/// Under Helm 4: run, and on failure print the error document instead of failing silently.
+fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut stdin: &[u8] = input;
+    let code = {
+        let mut inner = Io {
+            stdin: &mut stdin,
+            stdin_is_terminal: false,
+            stdout: &mut out,
+            stderr: &mut err,
+            stderr_is_terminal: false,
+            env: io.env,
+        };
+        postrender_stream(&mut inner, run)
+    };
+    let _ = io.stderr.write_all(&err);
+    if code == EXIT_OK {
+        if out.is_empty() {
+            // The chart rendered nothing and there is nothing to generate. Helm 4 rejects an
+            // empty post-renderer output; a comment is an empty release it accepts, which is
+            // exactly what the chart rendered.
+            out = b"# spaces-postrender: the chart rendered nothing and there is nothing to generate\n".to_vec();
+        }
+        return match io.stdout.write_all(&out) {
+            Ok(()) => EXIT_OK,
+            Err(_) => EXIT_INVALID,
+        };
+    }
+    let doc = crate::helm4::error_document(&String::from_utf8_lossy(&err));
+    match io.stdout.write_all(doc.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => code,
+    }
+}
+
+/// Load and check the values of `run`; on any error print the report and give the exit code.
+fn checked_features(
+    io: &mut Io,
+    run: &RunArgs,
+    report: &mut Report,
+    stdin_values: bool,
+) -> Result<Features, i32> {
+    let loaded = load_checked(io, &run.values, report, stdin_values);
+    match loaded {
+        Some((_, features)) if !finish_report(report, run.strict) => Ok(features),
+        _ => {
+            print_report(io, report, run.diagnostics, false);
+            Err(EXIT_INVALID)
+        }
     }
 }
 
@@ -242,7 +479,7 @@ fn finish_report(report: &mut Report, strict: bool) -> bool {
     report.has_errors()
 }
 
-fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
     let mut report = Report::default();
     if run.values.values.iter().any(|f| f == "-") {
         report.push(
@@ -256,13 +493,9 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
-    let loaded = load_checked(io, &run.values, &mut report, false);
-    if finish_report(&mut report, run.strict) || loaded.is_none() {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
-    }
-    let Some((_, features)) = loaded else {
-        return EXIT_INVALID;
+    let features = match checked_features(io, run, &mut report, false) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let settings = settings(io, run);
     let stdin: &mut dyn Read = if io.stdin_is_terminal {
@@ -272,13 +505,14 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     };
     match pipeline::run(stdin, io.stdout, &settings, &features) {
         Ok(outcome) => {
+            // A successful run reports only infos (a Namespace already present, nothing to
+            // generate): every warning and error is found before anything is written, so
+            // --strict cannot fail a run whose output is already out.
+            debug_assert!(outcome
+                .diagnostics
+                .iter()
+                .all(|d| d.severity == crate::diag::Severity::Info));
             report.extend(outcome.diagnostics);
-            if finish_report(&mut report, run.strict) {
-                // Only possible with --strict turning a late warning into an error; nothing was lost:
-                // the output is already written, so say so plainly.
-                print_report(io, &report, run.diagnostics, false);
-                return EXIT_INVALID;
-            }
             print_report(io, &report, run.diagnostics, false);
             EXIT_OK
         }
@@ -292,13 +526,9 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
 
 fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str>) -> i32 {
     let mut report = Report::default();
-    let loaded = load_checked(io, &run.values, &mut report, true);
-    if finish_report(&mut report, run.strict) || loaded.is_none() {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
-    }
-    let Some((_, features)) = loaded else {
-        return EXIT_INVALID;
+    let features = match checked_features(io, run, &mut report, true) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
     let settings = settings(io, run);
     let mut buf = Vec::new();
@@ -323,7 +553,8 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
     }
     print_report(io, &report, run.diagnostics, false);
     if let Some(file) = check {
-        return crate::golden::check(file, &buf, io.stderr);
+        let color = crate::golden::use_color(io.stderr_is_terminal, io.env);
+        return crate::golden::check(file, &buf, io.stderr, color);
     }
     if let Some(file) = output {
         return match crate::golden::write_atomic(file, &buf) {
@@ -335,6 +566,84 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
         };
     }
     if io.stdout.write_all(&buf).is_err() {
+        return EXIT_INVALID;
+    }
+    EXIT_OK
+}
+
+/// `why`: the same scan and decision as a post-render run (`pipeline::scan_input` into a sink,
+/// then `pipeline::decide`), printed as an explanation instead of rendered.
+fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i32 {
+    let mut report = Report::default();
+    let values_from_stdin = run.values.values.iter().any(|f| f == "-");
+    if values_from_stdin && input == Some("-") {
+        report.push(
+            Diagnostic::error(
+                "values-file",
+                "",
+                "`-f -` and `--input -` cannot both read standard input",
+            )
+            .hint("write the values or the manifests to a file"),
+        );
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let features = match checked_features(io, run, &mut report, true) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let settings = settings(io, run);
+    let scanned = match input {
+        Some("-") => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => pipeline::scan_input(
+                std::io::BufReader::with_capacity(1 << 20, f),
+                &mut std::io::sink(),
+            ),
+            Err(e) => Err(vec![Diagnostic::error(
+                "read-input",
+                "",
+                format!("cannot read the manifests in {path}: {e}"),
+            )
+            .at(Some(crate::diag::Origin::Flag {
+                flag: format!("--input {path}"),
+            }))
+            .hint("check the path given to --input")]),
+        },
+        None if io.stdin_is_terminal || values_from_stdin => {
+            pipeline::scan_input(std::io::empty(), &mut std::io::sink())
+        }
+        None => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+    };
+    let scan = match scanned {
+        Ok(s) => s,
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            return EXIT_INVALID;
+        }
+    };
+    let (plan, subject, notes, write) = match pipeline::decide(&settings, &features, &scan) {
+        Ok(d) => d,
+        Err(ds) => {
+            report.extend(ds);
+            print_report(io, &report, run.diagnostics, false);
+            return EXIT_INVALID;
+        }
+    };
+    let explanation =
+        crate::why::explain(&settings, &features, &scan, &plan, &subject, &write, &notes);
+    report.extend(notes);
+    if finish_report(&mut report, run.strict) {
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    print_report(io, &report, run.diagnostics, false);
+    let text = match format {
+        WhyFormat::Human => explanation.to_human(),
+        WhyFormat::Json => explanation.to_json(),
+    };
+    if io.stdout.write_all(text.as_bytes()).is_err() {
         return EXIT_INVALID;
     }
     EXIT_OK

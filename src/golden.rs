@@ -5,14 +5,83 @@ use crate::{EXIT_INVALID, EXIT_OK};
 use std::io::Write;
 use std::path::Path;
 
-/// Compare `generated` with the file; on a difference print a unified diff to `stderr`.
-pub fn check(file: &str, generated: &[u8], stderr: &mut dyn Write) -> i32 {
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const CYAN: &str = "\x1b[36m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// Whether to colour output written to stderr: only on a terminal, and never when `NO_COLOR`
+/// is set to a non-empty value (<https://no-color.org>).
+pub fn use_color(stderr_is_terminal: bool, env: &dyn Fn(&str) -> Option<String>) -> bool {
+    stderr_is_terminal && env("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The unified diff of `expected` (the file) against `generated`: `--- FILE`, `+++ generated`,
+/// hunks with three lines of context. Empty when they are equal.
+pub fn unified_diff(file: &str, expected: &[u8], generated: &[u8]) -> String {
+    if expected == generated {
+        return String::new();
+    }
+    let old = String::from_utf8_lossy(expected);
+    let new = String::from_utf8_lossy(generated);
+    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let mut text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(file, "generated")
+        .to_string();
+    if text.is_empty() {
+        // Only possible when the bytes differ but their lossy UTF-8 text does not.
+        text = format!(
+            "--- {file}\n+++ generated\n(the files differ in bytes that are not valid UTF-8)\n"
+        );
+    }
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// ANSI colours for a unified diff: headers bold, hunk ranges cyan, removals red, additions green.
+pub fn colorize(diff: &str) -> String {
+    let mut out = String::with_capacity(diff.len() + diff.len() / 4);
+    for (i, line) in diff.split_inclusive('\n').enumerate() {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let color = if i < 2 && (body.starts_with("--- ") || body.starts_with("+++ ")) {
+            BOLD
+        } else if body.starts_with("@@") {
+            CYAN
+        } else if body.starts_with('-') {
+            RED
+        } else if body.starts_with('+') {
+            GREEN
+        } else {
+            ""
+        };
+        if color.is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(color);
+            out.push_str(body);
+            out.push_str(RESET);
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Compare `generated` with the file; on a difference print a unified diff to `stderr`
+/// (coloured when `color`). Exit 0 when equal byte for byte, else 1.
+pub fn check(file: &str, generated: &[u8], stderr: &mut dyn Write, color: bool) -> i32 {
     let expected = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let _ = writeln!(
                 stderr,
-                "error[golden-missing]: {file} does not exist\n  help: create it with the same flags and `--output {file}` instead of `--check {file}`"
+                "error[golden-missing]: {file} does not exist\n  help: create it by running the same command with `--output {file}` instead of `--check {file}`, then commit it"
             );
             return EXIT_INVALID;
         }
@@ -24,39 +93,70 @@ pub fn check(file: &str, generated: &[u8], stderr: &mut dyn Write) -> i32 {
     if expected == generated {
         return EXIT_OK;
     }
-    let old = String::from_utf8_lossy(&expected);
-    let new = String::from_utf8_lossy(generated);
-    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(file, "generated")
-        .to_string();
+    let text = unified_diff(file, &expected, generated);
     let _ = writeln!(
         stderr,
         "error[golden-stale]: {file} differs from the generated output"
     );
+    let text = if color { colorize(&text) } else { text };
     let _ = stderr.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = writeln!(stderr);
-    }
     let _ = writeln!(
         stderr,
-        "  help: regenerate it with the same flags and `--output {file}`"
+        "  help: if the change is intended, regenerate it: run the same command with `--output {file}` instead of `--check {file}`"
     );
     EXIT_INVALID
 }
 
-/// Write `bytes` to `file` atomically.
+/// Write `bytes` to `file` atomically: a temporary file in the same directory, flushed to disk,
+/// then renamed over `file`. On any error the temporary file is removed and `file` is untouched.
 pub fn write_atomic(file: &str, bytes: &[u8]) -> std::io::Result<()> {
     let path = Path::new(file);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".spaces-postrender-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
+    // Keep the permissions of the file being replaced (a temporary file is created 0600).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = tmp.as_file().set_permissions(meta.permissions());
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = tmp
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_marks_diff_lines() {
+        let d = unified_diff("g.yaml", b"a\nb\nc\n", b"a\nB\nc\n");
+        assert!(d.starts_with("--- g.yaml\n+++ generated\n@@ -1,3 +1,3 @@\n"));
+        let c = colorize(&d);
+        assert!(c.contains("\x1b[31m-b\x1b[0m\n"));
+        assert!(c.contains("\x1b[32m+B\x1b[0m\n"));
+        assert!(c.contains("\x1b[1m--- g.yaml\x1b[0m\n"));
+        assert!(c.contains("\n a\n"), "context lines stay plain: {c:?}");
+    }
+
+    #[test]
+    fn no_color_disables_colour() {
+        assert!(use_color(true, &|_| None));
+        assert!(!use_color(false, &|_| None));
+        assert!(!use_color(true, &|k| (k == "NO_COLOR").then(|| "1".into())));
+        assert!(use_color(true, &|k| (k == "NO_COLOR").then(String::new)));
+    }
 }

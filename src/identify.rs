@@ -153,6 +153,17 @@ fn bit(k: Key) -> u16 {
     }
 }
 
+/// The parser's message, with the nesting limit said in words.
+fn scan_message(e: &serde_saphyr::granit_parser::ScanError) -> String {
+    if matches!(
+        e.kind(),
+        serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded
+    ) {
+        return "invalid YAML: nested deeper than 255 levels, the limit of the YAML parser".into();
+    }
+    format!("invalid YAML: {}", e.info())
+}
+
 /// Only a well-formed mapping (or an empty document) is a Kubernetes object.
 fn shape_error(what: &str, line: usize, column: usize) -> DocError {
     DocError {
@@ -416,7 +427,7 @@ pub fn identify_events(text: &str) -> Result<DocInfo, DocError> {
             Err(e) => {
                 let m = e.marker();
                 return Err(DocError {
-                    message: format!("invalid YAML: {}", e.info()),
+                    message: scan_message(&e),
                     line: m.line(),
                     column: m.col() + 1,
                 });

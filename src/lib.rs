@@ -4,12 +4,17 @@
 //! Pipeline: [`values`] (load, merge, `--set`) -> [`schema`] (validation, diagnostics) ->
 //! [`features`] (typed view) -> [`plan`] (which objects, per target) -> [`render`] (templates) ->
 //! [`stream`] / [`identify`] / [`pipeline`] (split, identify, pass through, append) -> [`cli`].
+//! [`why`] explains a run from the same plan; [`golden`] and [`sarif`] serve CI.
 
 pub mod cli;
 pub mod diag;
 pub mod features;
+pub mod fnconfig;
 pub mod golden;
+pub mod helm4;
 pub mod identify;
+pub mod krm;
+pub mod kustomize;
 pub mod pipeline;
 pub mod plan;
 pub mod render;
@@ -17,6 +22,7 @@ pub mod sarif;
 pub mod schema;
 pub mod stream;
 pub mod values;
+pub mod why;
 pub mod yamlio;
 
 /// Success (warnings allowed).

@@ -246,7 +246,11 @@ fn check_doc(bytes: &[u8]) -> Checked {
         Err(e) => return Checked::Invalid(e),
     };
     let objects = info.objects.len();
-    let helm4 = info.objects.iter().any(|o| o.helm4_filename);
+    // Our own generated documents (replaced) say nothing about who called us.
+    let helm4 = info
+        .objects
+        .iter()
+        .any(|o| o.helm4_filename && !generated(o));
     let any_generated = info.objects.iter().any(generated);
     let all_generated = info.objects.iter().all(generated);
     let mut relevant = info.objects;
@@ -301,17 +305,13 @@ impl Scanner<'_> {
             Checked::Invalid(e) => {
                 let source = stream::source_comment(bytes);
                 self.errors.push(
-                    Diagnostic::error(
-                        "invalid-manifest",
-                        "",
-                        format!("input document {}: {}", at.index, e.message),
-                    )
-                    .at(Some(input_origin(
-                        at.index,
-                        at.line + e.line.saturating_sub(1),
-                        &source,
-                    )))
-                    .hint(format!(
+                    Diagnostic::error("invalid-manifest", "", e.message.clone())
+                        .at(Some(input_origin(
+                            at.index,
+                            at.line + e.line.saturating_sub(1),
+                            &source,
+                        )))
+                        .hint(format!(
                         "fix the template that rendered it (line {}, column {} of the document)",
                         e.line, e.column
                     )),
@@ -791,7 +791,11 @@ pub fn run(
         if !*w {
             continue;
         }
-        let text = render::render(settings.target, o, helm4)
+        let style = render::Style {
+            helm4_annotation: helm4,
+            source_comment: !scan.helm4_input,
+        };
+        let text = render::render(settings.target, o, style)
             .map_err(|e| vec![Diagnostic::error("render", "", e)])?;
         spool
             .write_all(text.as_bytes())

@@ -216,6 +216,48 @@ pub fn could_generate(kind: &str, name: &str) -> bool {
     }
 }
 
+/// A Role and its RoleBinding named `name` in the Argo CD plugin's component: planned when
+/// `planned` holds (rule, namespace, causes), else both listed as skipped with what would
+/// turn them on. `ns_is_subjects` marks objects whose namespace is the controller subject's.
+#[allow(clippy::too_many_arguments)]
+fn pair(
+    objects: &mut Vec<Planned>,
+    skipped: &mut Vec<Skipped>,
+    name: &str,
+    planned: Option<(Rule, String, Vec<Cause>)>,
+    subject: &SubjectRef,
+    needs: [&String; 2],
+    now: &[Cause],
+    ns_is_subjects: bool,
+) {
+    match planned {
+        Some((rule, ns, because)) => {
+            let mut r = role(name, &ns, "argocd-plugin", rule, because.clone());
+            r.uses_subject = ns_is_subjects;
+            objects.push(r);
+            objects.push(binding(
+                name,
+                &ns,
+                "argocd-plugin",
+                subject.clone(),
+                because,
+                true,
+            ));
+        }
+        None => {
+            for kind in ["Role", "RoleBinding"] {
+                skipped.push(Skipped {
+                    kind,
+                    name: name.into(),
+                    target: Target::Space,
+                    needs: needs.iter().map(|s| s.to_string()).collect(),
+                    now: now.to_vec(),
+                });
+            }
+        }
+    }
+}
+
 /// Decide the objects for `target`. `subject` is needed for the `space` target only.
 pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
     let a = &f.argocd;
@@ -230,58 +272,47 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
     match target {
         Target::Space => {
             let enable = format!("{}=true", a.enabled.path);
-            let ext = format!("{}=true", a.external.path);
-            let ext_off = format!("{}=false", a.external.path);
-            if a.enabled.value && !a.external.value {
+            let now = vec![cause(&a.enabled), cause(&a.external)];
+            // The writer in the Argo CD namespace (Argo CD on this cluster) ...
+            let writer = (a.enabled.value && !a.external.value).then(|| {
                 let because = vec![
                     cause(&a.enabled),
                     cause(&a.external),
                     cause(&a.secret_namespace),
                 ];
-                objects.push(role(
-                    ROLE_PLUGIN,
-                    &ns,
-                    on,
-                    Rule::secrets(WRITER_VERBS, &[]),
-                    because.clone(),
-                ));
-                objects.push(binding(ROLE_PLUGIN, &ns, on, sub.clone(), because, true));
-            } else {
-                for kind in ["Role", "RoleBinding"] {
-                    skipped.push(Skipped {
-                        kind,
-                        name: ROLE_PLUGIN.into(),
-                        target,
-                        needs: vec![enable.clone(), ext_off.clone()],
-                        now: vec![cause(&a.enabled), cause(&a.external)],
-                    });
-                }
-            }
-            if a.enabled.value && a.external.value {
+                (Rule::secrets(WRITER_VERBS, &[]), ns.clone(), because)
+            });
+            let off = format!("{}=false", a.external.path);
+            pair(
+                &mut objects,
+                &mut skipped,
+                ROLE_PLUGIN,
+                writer,
+                &sub,
+                [&enable, &off],
+                &now,
+                false,
+            );
+            // ... or the secrets-reader of the kubeconfig in the controller namespace (external).
+            let reader = (a.enabled.value && a.external.value).then(|| {
                 let because = vec![cause(&a.enabled), cause(&a.external), cause(&a.secret_name)];
-                let cns = subject.namespace.clone();
-                objects.push(role(
-                    ROLE_READER,
-                    &cns,
-                    on,
+                (
                     Rule::secrets(READER_VERBS, &[&a.secret_name.value]),
-                    because.clone(),
-                ));
-                objects.push(binding(ROLE_READER, &cns, on, sub, because, true));
-                for o in objects.iter_mut() {
-                    o.uses_subject = true; // the namespace is the controller's
-                }
-            } else {
-                for kind in ["Role", "RoleBinding"] {
-                    skipped.push(Skipped {
-                        kind,
-                        name: ROLE_READER.into(),
-                        target,
-                        needs: vec![enable.clone(), ext.clone()],
-                        now: vec![cause(&a.enabled), cause(&a.external)],
-                    });
-                }
-            }
+                    subject.namespace.clone(),
+                    because,
+                )
+            });
+            let on_ext = format!("{}=true", a.external.path);
+            pair(
+                &mut objects,
+                &mut skipped,
+                ROLE_READER,
+                reader,
+                &sub,
+                [&enable, &on_ext],
+                &now,
+                true,
+            );
         }
         Target::ControlPlane => {
             let e = &f.eso;

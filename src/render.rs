@@ -63,6 +63,7 @@ struct RuleCtx<'a> {
 #[derive(Serialize)]
 struct ObjCtx<'a> {
     source: String,
+    no_source_comment: bool,
     api_version: &'a str,
     kind: &'a str,
     name: &'a str,
@@ -94,9 +95,19 @@ fn template_for(kind: &str) -> &'static str {
     }
 }
 
+/// How the generated documents are presented to the program that reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// Add the Helm 4 file-name annotation (`postrenderer.helm.sh/postrender-filename`).
+    pub helm4_annotation: bool,
+    /// Start with a `# Source:` comment. Left out when the input came from Helm 4, which strips
+    /// these comments and writes its own from the annotation (two would show otherwise).
+    pub source_comment: bool,
+}
+
 /// Render one object; the text starts with `---` and ends with a newline.
-/// `helm4` adds the Helm 4 file-name annotation.
-pub fn render(target: Target, o: &Planned, helm4: bool) -> Result<String, String> {
+pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, String> {
+    let helm4 = style.helm4_annotation;
     let env = env().as_ref().map_err(Clone::clone)?;
     let source = source_name(target, o);
     // The Source line is not escaped (it is a comment): allow only name characters in it.
@@ -116,6 +127,7 @@ pub fn render(target: Target, o: &Planned, helm4: bool) -> Result<String, String
     labels.insert(MARKER_LABEL, MARKER_VALUE);
     let ctx = ObjCtx {
         source,
+        no_source_comment: !style.source_comment,
         api_version: o.api_version,
         kind: o.kind,
         name: &o.name,

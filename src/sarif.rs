@@ -1,13 +1,30 @@
-//! SARIF 2.1.0 output of diagnostics, so code-review tools annotate the values file.
-//! Written by hand with serde_json: the available SARIF crates pull in a large generated
-//! model for the handful of fields used here.
+//! SARIF 2.1.0 output of diagnostics (`validate --diagnostics sarif`), so code-review tools
+//! (GitHub code scanning, GitLab, SARIF viewers) annotate the values file.
+//!
+//! A small typed model of the part of SARIF used here, serialised with serde. `serde-sarif`
+//! 0.8 (the maintained SARIF crate) was considered: it generates the whole SARIF object model
+//! at build time (schemafy, syn 1, prettyplease, typed-builder, strum: about 30 more crates and
+//! a build script) for the dozen fields written here. Validity is instead checked where it
+//! matters: `tests/sarif.rs` validates real output against the official OASIS SARIF 2.1.0
+//! schema (vendored under `tests/schemas/`).
+//!
+//! Mapping: one `result` per diagnostic; `ruleId` = the diagnostic's stable code (listed in
+//! [`RULES`], with `ruleIndex` into `tool.driver.rules`); `level` from the severity (info ->
+//! `note`); a diagnostic from a values file has `physicalLocation` = that file (a relative URI
+//! as given on the command line) and `region.startLine`/`startColumn` (1-based, Unicode code
+//! points: `columnKind` = `unicodeCodePoints`); one from a `--set` argument, a flag or the
+//! input stream has no physical location and names its source in the message
+//! (`[from --set argument 2]`). The values path is a `logicalLocation`.
 
-use crate::diag::{Origin, Report, Severity};
-use serde_json::{json, Value};
+use crate::diag::{Diagnostic, Origin, Report, Severity};
+use serde::Serialize;
 
-pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The schema URI written into `$schema`: the OASIS Standard (Errata 01) schema.
+pub const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// Every rule id the tool can report, with a short description.
+/// Every diagnostic code (SARIF `ruleId`) the tool can report, with a short description.
+/// The ids are stable: CI baselines and suppressions refer to them.
 pub const RULES: &[(&str, &str)] = &[
     ("wrong-type", "A value has the wrong type."),
     (
@@ -32,7 +49,152 @@ pub const RULES: &[(&str, &str)] = &[
     ("values-file", "A values file cannot be read."),
     ("set-syntax", "A --set argument cannot be parsed."),
     ("invalid", "A value is invalid."),
+    ("bad-flag", "A command-line option has an invalid value."),
+    (
+        "bad-subject",
+        "The controller ServiceAccount or its namespace is not a valid name.",
+    ),
+    (
+        "conflict",
+        "The input already has an object the tool would generate.",
+    ),
+    (
+        "namespace-present",
+        "The input already has the Namespace; it is not generated again.",
+    ),
+    (
+        "nothing-generated",
+        "No objects are generated for the target with these values.",
+    ),
+    ("invalid-manifest", "An input document is not valid YAML."),
+    ("invalid-utf8", "An input document is not valid UTF-8."),
+    ("read-input", "The input manifests cannot be read."),
+    ("write-output", "The output cannot be written."),
+    ("render", "A generated object cannot be rendered."),
+    ("internal", "An internal error."),
+    // The kustomize exec plugin's and KRM function's configuration object (src/fnconfig.rs).
+    (
+        "config-kind",
+        "The configuration object is not a SpacesPostRender or a ConfigMap.",
+    ),
+    (
+        "config-unknown-field",
+        "The configuration object has a field it does not know.",
+    ),
+    ("config-type", "A configuration field has the wrong type."),
+    (
+        "config-value",
+        "A configuration field has an invalid value.",
+    ),
+    (
+        "config-file",
+        "The plugin configuration file cannot be read.",
+    ),
+    (
+        "config-syntax",
+        "The plugin configuration is not valid YAML.",
+    ),
+    (
+        "no-function-config",
+        "A KRM ResourceList has no functionConfig; nothing is generated.",
+    ),
+    ("generated", "An object was generated (KRM info result)."),
 ];
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    /// Our columns count Unicode code points (SARIF's default is UTF-16 code units).
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    short_description: Text,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -42,60 +204,181 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// The SARIF log for a report.
+/// Percent-encode a file path as a URI reference: a relative path stays relative (GitHub code
+/// scanning resolves it against the repository root), an absolute one becomes a `file:` URI.
+/// Returns `None` for names that are not paths (`<stdin>`).
+pub fn path_to_uri(path: &str) -> Option<String> {
+    if path.is_empty() || path == "<stdin>" {
+        return None;
+    }
+    let slashed = path.replace('\\', "/");
+    let bytes = slashed.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    let absolute = slashed.starts_with('/') || drive;
+    let mut out = String::with_capacity(slashed.len() + 8);
+    if absolute {
+        out.push_str("file://");
+        if drive {
+            out.push('/');
+        }
+    }
+    for (i, b) in slashed.bytes().enumerate() {
+        let keep = b.is_ascii_alphanumeric()
+            || b"-._~/!$&'()*+,;=@".contains(&b)
+            // A drive letter's colon stays; any other colon could read as a URI scheme.
+            || (b == b':' && drive && i == 1);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Some(out)
+}
+
+fn result<'a>(d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
+    let mut text = if d.path.is_empty() {
+        d.message.clone()
+    } else {
+        format!("{}: {}", d.path, d.message)
+    };
+    let physical = match &d.origin {
+        Some(Origin::File { file, line, column }) => {
+            path_to_uri(file).map(|uri| PhysicalLocation {
+                artifact_location: ArtifactLocation { uri },
+                region: Region {
+                    start_line: (*line).max(1),
+                    start_column: (*column).max(1),
+                },
+            })
+        }
+        _ => None,
+    };
+    if let (None, Some(origin)) = (&physical, &d.origin) {
+        // `--set argument 2`, `--controller-service-account`, `input document 3 (...)`.
+        text.push_str(&format!(" [from {origin}]"));
+    }
+    if let Some(h) = &d.hint {
+        text.push_str(&format!(" (help: {h})"));
+    }
+    let logical: Vec<LogicalLocation> = if d.path.is_empty() {
+        vec![]
+    } else {
+        vec![LogicalLocation {
+            fully_qualified_name: &d.path,
+            kind: "member",
+        }]
+    };
+    let locations = if physical.is_none() && logical.is_empty() {
+        vec![]
+    } else {
+        vec![Location {
+            physical_location: physical,
+            logical_locations: logical,
+        }]
+    };
+    SarifResult {
+        rule_id: d.code,
+        rule_index,
+        level: level(d.severity),
+        message: Text { text },
+        locations,
+    }
+}
+
+/// The SARIF log for a report (pretty JSON with a final newline).
 pub fn to_sarif(report: &Report) -> String {
-    let results: Vec<Value> = report
-        .items
+    let mut rules: Vec<Rule> = RULES
         .iter()
-        .map(|d| {
-            let mut text = if d.path.is_empty() { d.message.clone() } else { format!("{}: {}", d.path, d.message) };
-            if let Some(h) = &d.hint {
-                text.push_str(&format!(" (help: {h})"));
-            }
-            let mut r = json!({
-                "ruleId": d.code,
-                "level": level(d.severity),
-                "message": { "text": text },
-            });
-            match &d.origin {
-                Some(Origin::File { file, line, column }) => {
-                    r["locations"] = json!([{
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": file },
-                            "region": { "startLine": line, "startColumn": column }
-                        },
-                        "logicalLocations": [{ "fullyQualifiedName": d.path, "kind": "member" }]
-                    }]);
-                }
-                Some(other) => {
-                    r["message"]["text"] = Value::String(format!("{text} [from {other}]"));
-                    if !d.path.is_empty() {
-                        r["locations"] = json!([{ "logicalLocations": [{ "fullyQualifiedName": d.path, "kind": "member" }] }]);
-                    }
-                }
-                None => {}
-            }
-            r
+        .map(|(id, desc)| Rule {
+            id: (*id).to_string(),
+            short_description: Text {
+                text: (*desc).to_string(),
+            },
+            default_configuration: Configuration {
+                level: default_level(id),
+            },
         })
         .collect();
-    let rules: Vec<Value> = RULES
-        .iter()
-        .map(|(id, desc)| json!({ "id": id, "shortDescription": { "text": desc } }))
-        .collect();
-    let log = json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "spaces-postrender",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/spaces-postrender/spaces-postrender",
-                "rules": rules
-            }},
-            "results": results
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    let mut results = Vec::with_capacity(report.items.len());
+    for d in &report.items {
+        let index = match rules.iter().position(|r| r.id == d.code) {
+            Some(i) => i,
+            None => {
+                // A code missing from RULES (a test keeps the list complete) still gets a rule.
+                rules.push(Rule {
+                    id: d.code.to_string(),
+                    short_description: Text {
+                        text: d.code.replace('-', " "),
+                    },
+                    default_configuration: Configuration {
+                        level: level(d.severity),
+                    },
+                });
+                rules.len() - 1
+            }
+        };
+        results.push(result(d, index));
+    }
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "spaces-postrender",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/spaces-postrender/spaces-postrender",
+                    rules,
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| String::from("{}"));
     s.push('\n');
     s
+}
+
+/// The severity a rule is reported with without `--strict`.
+fn default_level(id: &str) -> &'static str {
+    match id {
+        "unknown-key" | "no-effect" | "kube-namespace" | "duplicate-key" => "warning",
+        "ignored" | "namespace-present" | "nothing-generated" => "note",
+        _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(
+            path_to_uri("values/prod values.yaml").as_deref(),
+            Some("values/prod%20values.yaml")
+        );
+        assert_eq!(
+            path_to_uri("/abs/v.yaml").as_deref(),
+            Some("file:///abs/v.yaml")
+        );
+        assert_eq!(path_to_uri("a:b.yaml").as_deref(), Some("a%3Ab.yaml"));
+        assert_eq!(
+            path_to_uri(r"C:\v\x.yaml").as_deref(),
+            Some("file:///C:/v/x.yaml")
+        );
+        assert_eq!(path_to_uri("<stdin>"), None);
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
 }

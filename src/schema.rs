@@ -164,7 +164,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                             }
                         ),
                     )
-                    .at(origins.lookup(&kpath).cloned());
+                    .at(origins.key(&kpath).cloned());
                     d = match suggest(key, &known) {
                         Some(s) => d.hint(format!("did you mean `{s}`? (`spaces-postrender explain {path}` lists the known keys)")),
                         None => d.hint(format!("known keys here: {}", known.join(", "))),

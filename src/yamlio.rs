@@ -34,10 +34,23 @@ pub fn error_position(e: &serde_saphyr::Error) -> (usize, usize) {
     }
 }
 
-/// The error's message, first line only, without source snippets.
+/// The error's message without anything quoted from the input (it may hold Secret data):
+/// first line only, no snippet, cut before the first `:` or quote, no position suffix.
 pub fn error_message(e: &serde_saphyr::Error) -> String {
     let s = e.without_snippet().to_string();
-    s.lines().next().unwrap_or("").trim().to_string()
+    if s.contains("budget") {
+        return "the document expands beyond the parser's budget (too many nodes or aliases: an alias bomb?)".into();
+    }
+    let first = s.lines().next().unwrap_or("").trim();
+    let cut = first.find([':', '"', '\'', '`']).unwrap_or(first.len());
+    let mut msg = first[..cut].trim().to_string();
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    if msg.is_empty() {
+        msg = "the document cannot be parsed".into();
+    }
+    msg
 }
 
 /// Serialize a value as block YAML that a YAML 1.1 reader (Kubernetes) reads back the same:

@@ -36,6 +36,8 @@ fn fixture_inputs() -> Vec<PathBuf> {
         .expect("fixtures/input")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| !p.ends_with("foreign-role.yaml"))
+        // Holds the generated objects already: they are replaced, so nothing is added (golden.rs covers it).
+        .filter(|p| !p.ends_with("already-post-rendered.yaml"))
         .collect();
     files.sort();
     files

@@ -47,7 +47,7 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
         "misspelt-key-strict",
         &["validate", "--strict", "-f", "fixtures/bad-values/misspelt-key.yaml"],
         1,
-        "error[unknown-key] features.alpha.argocdPlugin.enable (fixtures/bad-values/misspelt-key.yaml:4:15): unknown key `enable` under features.alpha.argocdPlugin",
+        "error[unknown-key] features.alpha.argocdPlugin.enable (fixtures/bad-values/misspelt-key.yaml:4:7): unknown key `enable` under features.alpha.argocdPlugin",
     ),
     (
         "unknown-feature",

@@ -136,6 +136,23 @@ fn cases() -> Vec<Case> {
             &["-f", "fixtures/values/argocd-on-cluster.yaml"],
             Some("fixtures/input/foreign-role.yaml"),
         ),
+        // Input that already holds generated objects (a second run, or a GitOps repo of rendered
+        // output): they are replaced, so the same values change nothing and new values move them.
+        case(
+            "rerun-same-values",
+            &["-f", "fixtures/values/argocd-on-cluster.yaml"],
+            Some("fixtures/input/already-post-rendered.yaml"),
+        ),
+        case(
+            "rerun-new-namespace",
+            &["-f", "fixtures/values/alias-namespace.yaml"],
+            Some("fixtures/input/already-post-rendered.yaml"),
+        ),
+        case(
+            "rerun-feature-turned-off",
+            &["-f", "fixtures/values/eso.yaml"],
+            Some("fixtures/input/already-post-rendered.yaml"),
+        ),
         // Stream shapes.
         case(
             "crlf-and-empty-docs",
@@ -185,13 +202,17 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
-fn run_case(c: &Case) -> std::process::Output {
-    let stdin = c.stdin.map(read).unwrap_or_default();
+fn case_env(c: &Case) -> Vec<(&'static str, &'static str)> {
     let mut env: Vec<(&str, &str)> = c.env.to_vec();
     if c.name == "helm4-annotation" {
         env.push(("HELM_PLUGIN_NAME", "spaces-postrender"));
     }
-    run(c.args, &stdin, &env)
+    env
+}
+
+fn run_case(c: &Case) -> std::process::Output {
+    let stdin = c.stdin.map(read).unwrap_or_default();
+    run(c.args, &stdin, &case_env(c))
 }
 
 #[test]
@@ -214,11 +235,37 @@ fn golden_cases() {
     }
 }
 
+/// A second run over the tool's own output with the same values is the identity.
+#[test]
+fn rerun_with_same_values_is_the_identity() {
+    let input = read("fixtures/input/already-post-rendered.yaml");
+    let out = run(
+        &["-f", "fixtures/values/argocd-on-cluster.yaml"],
+        &input,
+        &[],
+    );
+    assert!(out.status.success());
+    assert!(
+        out.stdout == input,
+        "re-running over generated output changed it"
+    );
+    // With the feature turned off, exactly the generated documents disappear.
+    let off = run(&[], &input, &[]);
+    assert!(off.status.success());
+    assert!(
+        off.stdout == read("fixtures/input/spaces.yaml"),
+        "turning the feature off must leave exactly the chart's documents"
+    );
+}
+
 /// Untouched input documents come out byte for byte, before the generated ones.
 #[test]
 fn input_is_a_byte_exact_prefix() {
     for c in cases() {
         let Some(input) = c.stdin else { continue };
+        if input.contains("already-post-rendered") {
+            continue; // its generated documents are replaced, by design
+        }
         let out = run_case(&c);
         if !out.status.success() {
             continue;
@@ -249,7 +296,7 @@ fn running_twice_changes_nothing() {
             .copied()
             .filter(|a| *a != "generate")
             .collect();
-        let second = run(&args, &first.stdout, c.env);
+        let second = run(&args, &first.stdout, &case_env(&c));
         assert!(
             second.status.success(),
             "{}: second run failed: {}",

@@ -143,7 +143,9 @@ fn pieces() -> &'static [Vec<u8>] {
                     if !d.ends_with(b"\n") {
                         d.push(b'\n');
                     }
-                    if d.len() < 300_000 {
+                    // Documents made by an earlier run are replaced: only the one below.
+                    let ours = memchr_marker(&d);
+                    if d.len() < 300_000 && !ours {
                         v.push(d);
                     }
                 }
@@ -157,6 +159,10 @@ fn pieces() -> &'static [Vec<u8>] {
         v.push(b"---\n# only a comment\n".to_vec());
         v
     })
+}
+
+fn memchr_marker(d: &[u8]) -> bool {
+    d.windows(31).any(|w| w == b"spaces-postrender.dev/generated")
 }
 
 const BAD: &[&[u8]] = &[

@@ -43,6 +43,7 @@ impl ValuesInput {
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
     map: HashMap<String, Origin>,
+    keys: HashMap<String, Origin>,
 }
 
 impl Origins {
@@ -57,9 +58,29 @@ impl Origins {
             p = &p[..cut];
         }
     }
+    /// Where the key of `path` was written (values files), else where its value came from.
+    pub fn key(&self, path: &str) -> Option<&Origin> {
+        let same_file = |k: &Origin, v: &Origin| match (k, v) {
+            (Origin::File { file: a, .. }, Origin::File { file: b, .. }) => a == b,
+            _ => false,
+        };
+        match (self.keys.get(path), self.map.get(path)) {
+            // The key's own position when the value came from the same file; a later source
+            // (a --set argument, another file) that set the path is named instead.
+            (Some(k), Some(v)) if same_file(k, v) => Some(k),
+            (_, Some(v)) => Some(v),
+            (Some(k), None) => Some(k),
+            (None, None) => self.lookup(path),
+        }
+    }
     /// Only an exact entry (no ancestor).
     pub fn exact(&self, path: &str) -> Option<&Origin> {
         self.map.get(path)
+    }
+    /// Record `origin(path)` for `v` at `prefix` and every path under it: for values that come
+    /// from neither a values file nor a flag, such as a kustomize plugin's or KRM function's config.
+    pub fn record(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
+        self.record_tree(prefix, v, origin)
     }
     fn record_tree(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
         // An explicit walk (not recursion) so that deep trees cannot exhaust the stack.
@@ -179,6 +200,9 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                             .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
                     );
                 }
+                for (p, x) in &loc.key_positions {
+                    origins.keys.insert(p.clone(), Origin::File { file: label.clone(), line: x.line, column: x.column });
+                }
                 let pos = loc.positions;
                 let lbl = label.clone();
                 origins.record_tree("", &loc.value, &|p: &str| match pos.get(p) {
@@ -217,14 +241,22 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                     let o = origin.clone();
                     origins.record_tree("", &Value::Object(alone), &|_| o.clone());
                     if let Err(e) = set::apply(kind, arg, &mut base, &read_to_string) {
-                        errors.push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
+                        errors
+                            .push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
                     }
                 }
-                Err(e) => errors.push(
-                    Diagnostic::error("set-syntax", "", e.message)
-                        .at(Some(origin))
-                        .hint("the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"),
-                ),
+                Err(e) => {
+                    let hint = if e.message.contains("cannot read file") {
+                        "the part after = is a file path whose contents become the value; check that it exists and is readable"
+                    } else {
+                        "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"
+                    };
+                    errors.push(
+                        Diagnostic::error("set-syntax", "", e.message)
+                            .at(Some(origin))
+                            .hint(hint),
+                    )
+                }
             }
         }
     }

@@ -195,17 +195,6 @@ fn equal_fold(s: &str, lower_ascii: &str) -> bool {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a map",
-    }
-}
-
 struct Scanner<'a> {
     s: &'a str,
     /// Byte offset of the next character.
@@ -364,15 +353,17 @@ impl Parser<'_, '_> {
         } else {
             format!("at character {}", self.sc.s[..self.sc.pos].chars().count())
         };
+        // The argument itself is not repeated: the diagnostic's origin names it, and its
+        // values may be secrets.
         Stop::Fail(SetError {
-            message: format!("{} {:?}: {what} ({at})", self.kind.flag(), self.sc.s),
+            message: format!("{what} ({at})"),
         })
     }
 
     fn type_error(&self, path: &str, v: &Value, want: &str) -> Stop {
         self.fail(format_args!(
             "cannot use {path:?} as {want}: it already holds {}",
-            type_name(v)
+            super::yaml::kind_name(v)
         ))
     }
 
@@ -717,7 +708,7 @@ impl Parser<'_, '_> {
         // Go's strconv.Atoi: optional sign, ASCII digits, must fit in an int64.
         v.parse::<i64>().map_err(|_| {
             self.fail(format_args!(
-                "error parsing index: {v:?} in {path:?}[{v}] is not an integer"
+                "error parsing index: the index after {path:?}[ is not an integer"
             ))
         })
     }
@@ -1373,16 +1364,16 @@ mod tests {
         let deep = |n: usize| format!("{}=1", vec!["k"; n + 1].join("."));
         assert!(run(Set, &deep(30)).is_ok());
         err(Set, &deep(31), "maximum supported nested level of 30");
-        // Error messages say which flag, argument and position.
+        // Error messages say what and where; the diagnostic's origin names the flag and argument.
         let e = run(Set, "a[0=1").unwrap_err();
         assert_eq!(
             e.message,
-            "--set \"a[0=1\": error parsing index: missing ']' after \"a\"[ (at the end of the argument)"
+            "error parsing index: missing ']' after \"a\"[ (at the end of the argument)"
         );
         let e = run(Set, "x=1,a[0]x=1").unwrap_err();
         assert_eq!(
             e.message,
-            "--set \"x=1,a[0]x=1\": unexpected data at end of array index \"a[0]\": \"x\" (at character 10)"
+            "unexpected data at end of array index \"a[0]\": \"x\" (at character 10)"
         );
     }
 

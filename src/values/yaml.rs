@@ -37,6 +37,8 @@ pub struct Located {
     pub value: Value,
     /// Dotted path -> position of the node's value (for maps: of the key).
     pub positions: HashMap<String, Pos>,
+    /// Dotted path -> position of its key (for "unknown key" diagnostics).
+    pub key_positions: HashMap<String, Pos>,
     /// Problems that do not stop loading (duplicate keys).
     pub warnings: Vec<(&'static str, String, Pos, String)>,
 }
@@ -348,6 +350,7 @@ fn finish_node(
                     format!("duplicate key `{key}`: the later value wins, as in Helm"),
                 ));
             }
+            out.key_positions.insert(p.clone(), kpos);
             if v.is_object() || v.is_array() {
                 out.positions.insert(p, kpos);
             }

@@ -1,0 +1,252 @@
+//! kustomize legacy exec plugin (`kustomize build --enable-alpha-plugins`).
+//!
+//! A kustomization names a config file in `transformers:`; its `apiVersion`/`kind`
+//! (`spaces-postrender.dev/v1alpha1` `SpacesPostRender`) make kustomize run the executable
+//! `$KUSTOMIZE_PLUGIN_HOME/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender`
+//! with the config (in a temporary file) as its only argument, the kustomization directory as
+//! its working directory and the resources on standard input, each annotated with
+//! `kustomize.config.k8s.io/id`. Standard output must hold every input object (one left out is
+//! deleted) plus the new ones; a non-zero exit fails the build and shows standard error.
+//!
+//! The executable is this binary under that name (a symlink or a copy): `main.rs` sees the
+//! name in `argv[0]`. `spaces-postrender install-kustomize-plugin` puts it there.
+
+use crate::cli::Io;
+use crate::diag::{Diagnostic, Report};
+use crate::fnconfig;
+use crate::pipeline;
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The executable's file name, which is also the config kind.
+pub const EXEC_NAME: &str = "SpacesPostRender";
+
+/// `<group>/<version>/<lowercase kind>`: where kustomize looks under its plugin home.
+pub fn relative_dir() -> PathBuf {
+    Path::new(fnconfig::GROUP)
+        .join(fnconfig::VERSION)
+        .join(fnconfig::KIND.to_ascii_lowercase())
+}
+
+/// Whether the process was started as the kustomize exec plugin: `argv[0]`'s file name is
+/// `SpacesPostRender` and `argv[1]` is a config file path (not an option).
+pub fn is_exec_plugin(args: &[OsString]) -> bool {
+    let Some(argv0) = args.first() else {
+        return false;
+    };
+    let name = Path::new(argv0)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    name == EXEC_NAME
+        && args
+            .get(1)
+            .and_then(|a| a.to_str())
+            .is_some_and(|a| !a.starts_with('-'))
+}
+
+fn report_out(io: &mut Io, report: &Report) {
+    let _ = io.stderr.write_all(report.to_human().as_bytes());
+}
+
+/// Run as the exec plugin with the config file kustomize wrote.
+pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
+    let mut report = Report::default();
+    let text = match std::fs::read_to_string(config_path) {
+        Ok(t) => t,
+        Err(e) => {
+            report.push(Diagnostic::error(
+                "config-file",
+                "",
+                format!(
+                    "cannot read the plugin config {}: {e}",
+                    config_path.display()
+                ),
+            ));
+            report_out(io, &report);
+            return EXIT_INVALID;
+        }
+    };
+    // Read like a values file (YAML 1.1 typing, as Helm reads values), so that values written
+    // in-line mean what they would mean in a values file.
+    let value = match crate::values::yaml::load(&text) {
+        Ok(l) => l.value,
+        Err(e) => {
+            report.push(
+                Diagnostic::error(
+                    "config-syntax",
+                    "",
+                    format!(
+                        "the {} config is not valid YAML: {}",
+                        fnconfig::KIND,
+                        e.message
+                    ),
+                )
+                .hint("fix the YAML of the file named in transformers: of the kustomization"),
+            );
+            report_out(io, &report);
+            return EXIT_INVALID;
+        }
+    };
+    let outcome = fnconfig::read(&value);
+    report.extend(outcome.report.items.clone());
+    let (Some(cfg), Some((_, features))) = (outcome.config, outcome.ready) else {
+        report_out(io, &report);
+        return EXIT_INVALID;
+    };
+    if report.has_errors() {
+        report_out(io, &report);
+        return EXIT_INVALID;
+    }
+    let settings = cfg.settings();
+    match pipeline::run(&mut *io.stdin, io.stdout, &settings, &features) {
+        Ok(o) => {
+            let mut late = Report {
+                items: o.diagnostics,
+            };
+            if cfg.strict {
+                late.make_strict();
+            }
+            let failed = late.has_errors();
+            report.extend(late.items);
+            report_out(io, &report);
+            if failed {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(ds) => {
+            report.extend(ds);
+            report_out(io, &report);
+            EXIT_INVALID
+        }
+    }
+}
+
+/// kustomize's plugin home, as kustomize finds it: `$KUSTOMIZE_PLUGIN_HOME`, else
+/// `$XDG_CONFIG_HOME/kustomize/plugin`, else `$HOME/.config/kustomize/plugin`.
+pub fn default_plugin_home(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    if let Some(h) = set("KUSTOMIZE_PLUGIN_HOME") {
+        return Some(PathBuf::from(h));
+    }
+    if let Some(x) = set("XDG_CONFIG_HOME") {
+        return Some(Path::new(&x).join("kustomize").join("plugin"));
+    }
+    set("HOME").map(|h| {
+        Path::new(&h)
+            .join(".config")
+            .join("kustomize")
+            .join("plugin")
+    })
+}
+
+/// Put this binary where kustomize looks for the plugin: a symlink (or a copy with `copy`).
+/// Prints the path. A previous install there is replaced.
+pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
+    let Some(home) = plugin_home.or_else(|| default_plugin_home(io.env)) else {
+        let _ = writeln!(
+            io.stderr,
+            "error[install]: no plugin home: set KUSTOMIZE_PLUGIN_HOME or pass --plugin-home DIR"
+        );
+        return EXIT_USAGE;
+    };
+    let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error[install]: cannot find this executable: {e}"
+            );
+            return EXIT_INVALID;
+        }
+    };
+    let dir = home.join(relative_dir());
+    let name = if cfg!(windows) {
+        format!("{EXEC_NAME}.exe")
+    } else {
+        EXEC_NAME.to_string()
+    };
+    let dest = dir.join(name);
+    let result = (|| -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        match std::fs::symlink_metadata(&dest) {
+            Ok(_) => std::fs::remove_file(&dest)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        link_or_copy(&exe, &dest, copy)
+    })();
+    match result {
+        Ok(()) => {
+            let _ = writeln!(io.stdout, "{}", dest.display());
+            EXIT_OK
+        }
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error[install]: cannot install the kustomize plugin at {}: {e}",
+                dest.display()
+            );
+            EXIT_INVALID
+        }
+    }
+}
+
+#[cfg(unix)]
+fn link_or_copy(exe: &Path, dest: &Path, copy: bool) -> std::io::Result<()> {
+    if copy {
+        std::fs::copy(exe, dest).map(|_| ())
+    } else {
+        std::os::unix::fs::symlink(exe, dest)
+    }
+}
+
+#[cfg(not(unix))]
+fn link_or_copy(exe: &Path, dest: &Path, _copy: bool) -> std::io::Result<()> {
+    std::fs::copy(exe, dest).map(|_| ())
+}
+
+/// Read all of standard input (the KRM and Helm 4 paths need it whole).
+pub fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv0_detection() {
+        let a = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(is_exec_plugin(&a(&[
+            "/h/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender",
+            "/tmp/kust-plugin-config-1"
+        ])));
+        assert!(!is_exec_plugin(&a(&["SpacesPostRender", "--help"])));
+        assert!(!is_exec_plugin(&a(&["SpacesPostRender"])));
+        assert!(!is_exec_plugin(&a(&["spaces-postrender", "/tmp/x"])));
+    }
+
+    #[test]
+    fn plugin_home_follows_kustomize() {
+        let env = |k: &str| match k {
+            "XDG_CONFIG_HOME" => Some("/x".to_string()),
+            "HOME" => Some("/h".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            default_plugin_home(&env),
+            Some(PathBuf::from("/x/kustomize/plugin"))
+        );
+        assert_eq!(
+            relative_dir(),
+            PathBuf::from("spaces-postrender.dev/v1alpha1/spacespostrender")
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The informational commands: `--help`, `schema`, `explain`, `validate --show-values`.
+
+mod common;
+use common::{golden, read, run};
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let out = run(&["--help"], b"", &[]);
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--post-renderer spaces-postrender",
+        "generate",
+        "validate",
+        "explain",
+        "Exit codes: 0 success",
+    ] {
+        assert!(s.contains(needle), "--help lacks {needle:?}:\n{s}");
+    }
+}
+
+#[test]
+fn schema_prints_the_embedded_schema() {
+    let out = run(&["schema"], b"", &[]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, read("schemas/values.schema.json"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+}
+
+#[test]
+fn explain_describes_fields_from_the_schema() {
+    let out = run(&["explain", "features.alpha.argocdPlugin"], b"", &[]);
+    assert!(out.status.success());
+    golden("golden/cli/explain-argocd-plugin.txt", &out.stdout);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("features.alpha.argocdPlugin.target.secretNamespace  (string (dns1123Label), default \"argocd\")"), "{s}");
+    let json = run(&["explain", "features.alpha.eso", "--json"], b"", &[]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(v[1]["path"], "features.alpha.eso.enabled");
+    assert_eq!(v[1]["default"], false);
+    assert_eq!(v[2]["default"], "external-secrets");
+    // A misspelt path is a usage error with a suggestion.
+    let bad = run(&["explain", "features.alpha.argocdplugin"], b"", &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("did you mean `features.alpha.argocdPlugin`?"));
+}
+
+#[test]
+fn show_values_prints_what_the_tool_saw() {
+    let out = run(
+        &[
+            "validate",
+            "--show-values",
+            "-f",
+            "fixtures/values/argocd-on-cluster.yaml",
+            "--set",
+            "features.alpha.eso.enabled=true",
+        ],
+        b"",
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        v["features"]["alpha"]["argocdPlugin"]["target"]["namespace"],
+        "argocd"
+    );
+    assert_eq!(v["features"]["alpha"]["eso"]["enabled"], true);
+    assert_eq!(v["account"], "my-org");
+}
+
+#[test]
+fn values_from_stdin_for_generate() {
+    let values = read("fixtures/values/eso.yaml");
+    let out = run(
+        &["generate", "-f", "-", "--target", "control-plane"],
+        &values,
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Namespace"));
+}
