@@ -162,7 +162,8 @@ fn pieces() -> &'static [Vec<u8>] {
 }
 
 fn memchr_marker(d: &[u8]) -> bool {
-    d.windows(31).any(|w| w == b"spaces-postrender.dev/generated")
+    d.windows(31)
+        .any(|w| w == b"spaces-postrender.dev/generated")
 }
 
 const BAD: &[&[u8]] = &[
