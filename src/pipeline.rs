@@ -3,9 +3,12 @@
 //! documents.
 //!
 //! Output is atomic: everything is written to a spool (memory, spilling to an unlinked
-//! temporary file past a few MiB, so memory stays bounded by the largest document) and copied
+//! temporary file past 16 MiB, so memory stays bounded by the largest document) and copied
 //! to the caller's writer only when the whole input was read and checked. A failure therefore
 //! never leaves a partial release on stdout.
+//!
+//! Past 1 MiB of input, documents are checked on two threads (see [`scan_input`]), always
+//! taken in stream order, so output and diagnostics do not depend on it.
 
 use crate::diag::{Diagnostic, Origin};
 use crate::features::Features;
