@@ -8,6 +8,7 @@
 //! - soundness of the quick scan: whatever document it vouches for (also mutated ones and real
 //!   chart output), the YAML parser accepts with the same identity; it never hides an error;
 
+mod common;
 use proptest::prelude::*;
 use spaces_postrender::identify::{identify, identify_events, identify_full, identify_quick};
 use spaces_postrender::stream::split_all;
@@ -677,40 +678,14 @@ fn assert_sound(doc: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// 3,000 cases per property in `cargo test`; `PROPTEST_CASES=200000` for a long local run.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3000);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-/// Runs a property in a thread with a large stack: proptest's recursive strategies are deep,
-/// more so in debug builds than the 2 MiB of a test thread allows.
+/// 3000 cases per property in `cargo test`; `PROPTEST_CASES=200000` for a long local run.
 fn check<S, F>(name: &'static str, strategy: fn() -> S, test: F)
 where
     S: Strategy + 'static,
     S::Value: std::fmt::Debug,
     F: Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
 {
-    let handle = std::thread::Builder::new()
-        .name(name.into())
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let mut runner = proptest::test_runner::TestRunner::new(config());
-            runner.run(&strategy(), test).map_err(|e| e.to_string())
-        })
-        .expect("spawn the property thread");
-    match handle.join() {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("{name}: {e}"),
-        Err(p) => std::panic::resume_unwind(p),
-    }
+    common::check_property(name, 3000, strategy, test)
 }
 
 fn with_edits<S: Strategy>(s: S) -> impl Strategy<Value = (S::Value, Vec<(u16, u8, u8)>)> {

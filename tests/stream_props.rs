@@ -2,44 +2,20 @@
 //! byte, under any read chunking, and checking on two threads changes nothing (output bytes,
 //! diagnostics, what was learned) compared with checking every document in order on one.
 
+mod common;
 use proptest::prelude::*;
 use spaces_postrender::pipeline::scan_input_with;
 use spaces_postrender::stream::{split_all, Splitter};
 use std::io::Read;
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-/// Runs a property in a thread with a large stack (proptest's strategies recurse deeply in
-/// debug builds).
+/// 300 cases per property in `cargo test`; `PROPTEST_CASES=200000` for a long local run.
 fn check<S, F>(name: &'static str, strategy: fn() -> S, test: F)
 where
     S: Strategy + 'static,
     S::Value: std::fmt::Debug,
     F: Fn(S::Value) -> Result<(), TestCaseError> + Send + 'static,
 {
-    let handle = std::thread::Builder::new()
-        .name(name.into())
-        .stack_size(64 << 20)
-        .spawn(move || {
-            let mut runner = proptest::test_runner::TestRunner::new(config());
-            runner.run(&strategy(), test).map_err(|e| e.to_string())
-        })
-        .expect("spawn the property thread");
-    match handle.join() {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("{name}: {e}"),
-        Err(p) => std::panic::resume_unwind(p),
-    }
+    common::check_property(name, 300, strategy, test)
 }
 
 fn stream_parts() -> impl Strategy<Value = (Vec<String>, Vec<usize>)> {

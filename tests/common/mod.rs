@@ -81,3 +81,35 @@ pub fn tools() -> PathBuf {
     })
     .clone()
 }
+
+/// Run a proptest property in a thread with a large stack (proptest's recursive strategies
+/// go deep in debug builds): `default_cases` cases, or `PROPTEST_CASES` for a long local run.
+pub fn check_property<S, F>(name: &'static str, default_cases: u32, strategy: fn() -> S, test: F)
+where
+    S: proptest::strategy::Strategy + 'static,
+    S::Value: std::fmt::Debug,
+    F: Fn(S::Value) -> Result<(), proptest::test_runner::TestCaseError> + Send + 'static,
+{
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default_cases);
+    let config = proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..Default::default()
+    };
+    let handle = std::thread::Builder::new()
+        .name(name.into())
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut runner = proptest::test_runner::TestRunner::new(config);
+            runner.run(&strategy(), test).map_err(|e| e.to_string())
+        })
+        .expect("spawn the property thread");
+    match handle.join() {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("{name}: {e}"),
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
