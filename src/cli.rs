@@ -196,6 +196,9 @@ pub struct Io<'a> {
     pub stdin: &'a mut dyn Read,
     /// Whether stdin is a terminal (then it is not read).
     pub stdin_is_terminal: bool,
+    /// Device and inode of standard input, when it has them: a values path with the same
+    /// identity is standard input under another name.
+    pub stdin_id: Option<(u64, u64)>,
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     /// Whether stderr is a terminal (then diffs are coloured, unless `NO_COLOR` is set).
@@ -320,7 +323,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
 }
 
 fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
-    let o = crate::krm::run(input);
+    let o = crate::krm::run(input, io.stdin_id);
     let _ = io.stderr.write_all(o.stderr.as_bytes());
     if io.stdout.write_all(&o.stdout).is_err() {
         return EXIT_INVALID;
@@ -352,27 +355,32 @@ fn has_run_options(run: &RunArgs) -> bool {
 
 /// Post-render mode. Before streaming: a ResourceList on stdin switches to the KRM function,
 /// and under Helm 4 a failure is reported through Helm's own error (see [`crate::helm4`]).
+/// Both are decided by the first document with content, which is all that is read ahead.
 fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     if io.stdin_is_terminal {
-        return postrender_stream(io, run);
-    }
-    let mut head = Vec::with_capacity(crate::krm::SNIFF_BYTES);
-    if let Err(e) = (&mut *io.stdin)
-        .take(crate::krm::SNIFF_BYTES as u64)
-        .read_to_end(&mut head)
-    {
         let _ = writeln!(
             io.stderr,
-            "error[read-input]: cannot read the manifests on standard input: {e}"
+            "error[usage]: standard input is a terminal, but post-render mode reads the rendered manifests from it\n  = help: pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone"
         );
-        return EXIT_INVALID;
+        return EXIT_USAGE;
     }
-    if crate::krm::looks_like_resource_list(&head) {
+    let head = match crate::sniff::read_head(&mut *io.stdin) {
+        Ok(h) => h,
+        Err(e) => {
+            let _ = writeln!(
+                io.stderr,
+                "error[read-input]: cannot read the manifests on standard input: {e}"
+            );
+            return EXIT_INVALID;
+        }
+    };
+    let first = head.first_text();
+    if crate::sniff::root_kind(first).as_deref() == Some(crate::krm::KIND) {
         if has_run_options(run) {
             let _ = writeln!(io.stderr, "error[usage]: standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags");
             return EXIT_USAGE;
         }
-        let mut input = head;
+        let mut input = head.bytes;
         if let Err(e) = io.stdin.read_to_end(&mut input) {
             let _ = writeln!(
                 io.stderr,
@@ -382,52 +390,56 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         }
         return krm_input(io, &input);
     }
-    if crate::helm4::plugin_env(io.env) {
-        let mut input = head;
-        if let Err(e) = io.stdin.read_to_end(&mut input) {
-            let _ = writeln!(
-                io.stderr,
-                "error[read-input]: cannot read the manifests on standard input: {e}"
-            );
-            return EXIT_INVALID;
-        }
-        // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
-        // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
-        if crate::helm4::is_helm4_input(&input) || input.iter().all(u8::is_ascii_whitespace) {
-            return postrender_helm4(io, run, &input);
-        }
-        let mut rest: &[u8] = &input;
-        let mut inner = Io {
-            stdin: &mut rest,
-            stdin_is_terminal: false,
-            stdout: &mut *io.stdout,
-            stderr: &mut *io.stderr,
-            stderr_is_terminal: io.stderr_is_terminal,
-            env: io.env,
-        };
-        return postrender_stream(&mut inner, run);
-    }
-    let mut chained = (&head[..]).chain(&mut *io.stdin);
+    // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
+    // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
+    let helm4 = crate::helm4::plugin_env(io.env)
+        && (head.first.is_none() || crate::helm4::is_helm4_input(first.as_bytes()));
+    let mut chained = (&head.bytes[..]).chain(&mut *io.stdin);
     let mut inner = Io {
         stdin: &mut chained,
         stdin_is_terminal: false,
+        stdin_id: io.stdin_id,
         stdout: &mut *io.stdout,
         stderr: &mut *io.stderr,
         stderr_is_terminal: io.stderr_is_terminal,
         env: io.env,
     };
+    if helm4 {
+        return postrender_helm4(&mut inner, run);
+    }
     postrender_stream(&mut inner, run)
 }
 
+/// Counts what passes through to the writer.
+struct Counting<'a> {
+    inner: &'a mut dyn Write,
+    n: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Under Helm 4: run, and on failure print the error document instead of failing silently.
-fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
-    let mut out = Vec::new();
+/// The input streams through (the pipeline spools its output), so memory stays bounded.
+fn postrender_helm4(io: &mut Io, run: &RunArgs) -> i32 {
     let mut err = Vec::new();
-    let mut stdin: &[u8] = input;
+    let mut out = Counting {
+        inner: &mut *io.stdout,
+        n: 0,
+    };
     let code = {
         let mut inner = Io {
-            stdin: &mut stdin,
+            stdin: &mut *io.stdin,
             stdin_is_terminal: false,
+            stdin_id: io.stdin_id,
             stdout: &mut out,
             stderr: &mut err,
             stderr_is_terminal: false,
@@ -435,18 +447,23 @@ fn postrender_helm4(io: &mut Io, run: &RunArgs, input: &[u8]) -> i32 {
         };
         postrender_stream(&mut inner, run)
     };
+    let written = out.n;
     let _ = io.stderr.write_all(&err);
     if code == EXIT_OK {
-        if out.is_empty() {
+        if written == 0 {
             // The chart rendered nothing and there is nothing to generate. Helm 4 rejects an
             // empty post-renderer output; a comment is an empty release it accepts, which is
             // exactly what the chart rendered.
-            out = b"# spaces-postrender: the chart rendered nothing and there is nothing to generate\n".to_vec();
+            let empty = b"# spaces-postrender: the chart rendered nothing and there is nothing to generate\n";
+            if io.stdout.write_all(empty).is_err() {
+                return EXIT_INVALID;
+            }
         }
-        return match io.stdout.write_all(&out) {
-            Ok(()) => EXIT_OK,
-            Err(_) => EXIT_INVALID,
-        };
+        return EXIT_OK;
+    }
+    if written > 0 {
+        // Output failed part-way (a write error): Helm gets a non-zero exit.
+        return code;
     }
     let doc = crate::helm4::error_document(&String::from_utf8_lossy(&err));
     match io.stdout.write_all(doc.as_bytes()) {
@@ -481,15 +498,14 @@ fn finish_report(report: &mut Report, strict: bool) -> bool {
 
 fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
     let mut report = Report::default();
-    if run.values.values.iter().any(|f| f == "-") {
-        report.push(
-            Diagnostic::error(
-                "values-file",
-                "",
-                "`-f -` cannot be used here: standard input carries the manifests",
-            )
-            .hint("write the values to a file, or use `generate`, which reads no manifests"),
-        );
+    let refused = crate::guard::stdin_values_errors(
+        io.stdin_id,
+        &run.values.values,
+        &run.values.set_file,
+        "the manifests",
+    );
+    if !refused.is_empty() {
+        report.extend(refused);
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
@@ -498,12 +514,7 @@ fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
         Err(code) => return code,
     };
     let settings = settings(io, run);
-    let stdin: &mut dyn Read = if io.stdin_is_terminal {
-        &mut std::io::empty()
-    } else {
-        io.stdin
-    };
-    match pipeline::run(stdin, io.stdout, &settings, &features) {
+    match pipeline::run(&mut *io.stdin, io.stdout, &settings, &features) {
         Ok(outcome) => {
             // A successful run reports only infos (a Namespace already present, nothing to
             // generate): every warning and error is found before anything is written, so
@@ -575,8 +586,13 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
 /// then `pipeline::decide`), printed as an explanation instead of rendered.
 fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i32 {
     let mut report = Report::default();
-    let values_from_stdin = run.values.values.iter().any(|f| f == "-");
-    if values_from_stdin && input == Some("-") {
+    let values_from_stdin = run
+        .values
+        .values
+        .iter()
+        .chain(&crate::guard::set_file_paths(&run.values.set_file))
+        .any(|f| crate::guard::names_stdin(io.stdin_id, f));
+    if values_from_stdin && input.is_some_and(|i| crate::guard::names_stdin(io.stdin_id, i)) {
         report.push(
             Diagnostic::error(
                 "values-file",
@@ -593,12 +609,15 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
         Err(code) => return code,
     };
     let settings = settings(io, run);
+    let wanted = pipeline::Wanted::new(&features, settings.target);
     let scanned = match input {
-        Some("-") => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+        Some("-") => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => pipeline::scan_input(
+            Ok(f) => pipeline::scan_input_from(
                 std::io::BufReader::with_capacity(1 << 20, f),
                 &mut std::io::sink(),
+                &wanted,
+                path,
             ),
             Err(e) => Err(vec![Diagnostic::error(
                 "read-input",
@@ -611,9 +630,9 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
             .hint("check the path given to --input")]),
         },
         None if io.stdin_is_terminal || values_from_stdin => {
-            pipeline::scan_input(std::io::empty(), &mut std::io::sink())
+            pipeline::scan_input(std::io::empty(), &mut std::io::sink(), &wanted)
         }
-        None => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink()),
+        None => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
     };
     let scan = match scanned {
         Ok(s) => s,
@@ -623,7 +642,12 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
             return EXIT_INVALID;
         }
     };
-    let (plan, subject, notes, write) = match pipeline::decide(&settings, &features, &scan) {
+    let pipeline::Decision {
+        plan,
+        subject,
+        notes,
+        write,
+    } = match pipeline::decide(&settings, &features, &scan) {
         Ok(d) => d,
         Err(ds) => {
             report.extend(ds);

@@ -47,6 +47,8 @@ pub enum Origin {
         #[serde(skip_serializing_if = "Option::is_none")]
         source: Option<String>,
     },
+    /// An item of a KRM ResourceList (0-based, as `items[N]`).
+    Item { index: usize },
     /// The schema default.
     Default,
     /// An environment variable.
@@ -67,6 +69,7 @@ impl fmt::Display for Origin {
                 Some(s) => write!(f, "input document {document} at line {line}, # Source: {s}"),
                 None => write!(f, "input document {document} at line {line}"),
             },
+            Origin::Item { index } => write!(f, "ResourceList items[{index}]"),
             Origin::Default => write!(f, "default"),
             Origin::Env { name } => write!(f, "${name}"),
         }

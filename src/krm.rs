@@ -36,58 +36,6 @@ pub struct Output {
     pub code: i32,
 }
 
-/// How much of standard input [`looks_like_resource_list`] wants to see.
-pub const SNIFF_BYTES: usize = 64 * 1024;
-
-fn scalar(line: &str) -> &str {
-    let v = line.split(" #").next().unwrap_or("").trim();
-    v.trim_matches(|c| c == '"' || c == '\'')
-}
-
-/// Whether a stream that starts with `head` is a `ResourceList` (rather than manifests): its
-/// first document has a top-level `kind: ResourceList` or a `config.kubernetes.io` apiVersion,
-/// or it is JSON naming the kind.
-pub fn looks_like_resource_list(head: &[u8]) -> bool {
-    let text = match std::str::from_utf8(head) {
-        Ok(t) => t,
-        // The window may cut a character in two.
-        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
-        return text.contains("\"ResourceList\"");
-    }
-    let mut seen_content = false;
-    for line in text.lines() {
-        if line.starts_with("---") || line.starts_with("...") {
-            if seen_content {
-                return false;
-            }
-            continue;
-        }
-        if line.is_empty()
-            || line.starts_with('#')
-            || line.starts_with(' ')
-            || line.starts_with('\t')
-        {
-            seen_content |= line.starts_with(' ') || line.starts_with('\t');
-            continue;
-        }
-        seen_content = true;
-        if let Some(v) = line.strip_prefix("kind:") {
-            if scalar(v) == KIND {
-                return true;
-            }
-        } else if let Some(v) = line.strip_prefix("apiVersion:") {
-            if API_VERSIONS.contains(&scalar(v)) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// YAML options for a ResourceList: as the rest of the tool, plus YAML 1.1 octals, so that a
 /// `defaultMode: 0644` keeps the meaning Kubernetes gives it when the list is written again.
 fn options() -> serde_saphyr::Options {
@@ -115,9 +63,7 @@ fn object_ref(v: &Value) -> Option<ResourceRef> {
     })
 }
 
-fn group_of(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
-}
+use crate::plan::group_of;
 
 /// Identity as SPEC §5 defines it: apiVersion group, kind, namespace, name.
 fn identity(v: &Value) -> Option<(String, String, Option<String>, String)> {
@@ -130,16 +76,23 @@ fn identity(v: &Value) -> Option<(String, String, Option<String>, String)> {
     ))
 }
 
-fn is_marked(v: &Value) -> bool {
-    match v
+/// Stale output of an earlier run, by the same rule as post-render mode
+/// ([`crate::plan::is_own_identity`]): the marker label on an identity the tool generates.
+fn is_own(v: &Value) -> bool {
+    let marked = match v
         .get("metadata")
         .and_then(|m| m.get("labels"))
         .and_then(|l| l.get(MARKER_LABEL))
     {
         Some(Value::String(s)) => s == MARKER_VALUE,
-        Some(Value::Bool(b)) => *b && MARKER_VALUE == "true",
+        // Read as post-render mode reads it (`identify::scalar_text`).
+        Some(Value::Bool(b)) => b.to_string() == MARKER_VALUE,
         _ => false,
-    }
+    };
+    marked
+        && identity(v).is_some_and(|(group, kind, _, name)| {
+            crate::plan::is_own_identity(&group, &kind, &name)
+        })
 }
 
 /// One KRM result.
@@ -182,8 +135,8 @@ fn results(
     diags
         .iter()
         .map(|d| match &d.origin {
-            Some(Origin::Input { document, .. }) => {
-                let item = document.checked_sub(1).and_then(|i| items.get(i));
+            Some(Origin::Item { index }) => {
+                let item = items.get(*index);
                 let rr = item.and_then(object_ref);
                 let field = rr.as_ref().map(|_| "metadata.name".to_string());
                 result(d, rr.as_ref(), field)
@@ -237,14 +190,24 @@ fn answer(
     }
 }
 
-/// Run the function over the text of a ResourceList.
-pub fn run(input: &[u8]) -> Output {
+/// Run the function over the text of a ResourceList. `stdin_id` identifies standard input
+/// (which carried the list), so that a values file naming it is refused.
+pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     let Ok(text) = std::str::from_utf8(input) else {
         return fail("standard input is not UTF-8 text".into());
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let parsed: Value = match serde_saphyr::from_str_with_options(text, options()) {
-        Ok(v) => v,
+    let parsed: Value = match serde_saphyr::from_multiple_with_options::<Value>(text, options()) {
+        Ok(docs) => {
+            let mut docs = docs.into_iter().filter(|d| !d.is_null());
+            match (docs.next(), docs.next()) {
+                (Some(v), None) => v,
+                (None, _) => return fail("standard input holds no ResourceList".into()),
+                (Some(_), Some(_)) => {
+                    return fail("standard input holds more than one YAML document; a ResourceList is exactly one".into())
+                }
+            }
+        }
         Err(e) => {
             let (line, col) = crate::yamlio::error_position(&e);
             return fail(format!(
@@ -297,6 +260,22 @@ pub fn run(input: &[u8]) -> Output {
             (FieldMap::default(), None, Settings::default(), false, ready)
         }
         Some(fc) => {
+            let files: Vec<String> = fc
+                .get("valuesFiles")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let refused =
+                crate::guard::stdin_values_errors(stdin_id, &files, &[], "the ResourceList");
+            if !refused.is_empty() {
+                report.extend(refused);
+                let res = results(&report.items, None, &FieldMap::default(), &items);
+                return answer(list, items, res, &report);
+            }
             let o = fnconfig::read(fc);
             report.extend(o.report.items.clone());
             let cfg_ref = o.config.as_ref().and_then(fnconfig::FnConfig::resource_ref);
@@ -350,16 +329,27 @@ fn generate(
         stream.push('\n');
     }
     let mut out = Vec::new();
+    // Positions in that stream mean nothing to the caller: name the item instead.
+    let to_items = |ds: Vec<Diagnostic>| {
+        ds.into_iter().map(|mut d| {
+            if let Some(Origin::Input { document, .. }) = d.origin {
+                d.origin = Some(Origin::Item {
+                    index: document.saturating_sub(1),
+                });
+            }
+            d
+        })
+    };
     let outcome = match pipeline::run(stream.as_bytes(), &mut out, settings, features) {
         Ok(o) => o,
         Err(ds) => {
-            report.extend(ds);
+            report.extend(to_items(ds));
             let res = results(&report.items, config_ref, fields, &items);
             return answer(list, items, res, &report);
         }
     };
     let mut late = Report {
-        items: outcome.diagnostics.clone(),
+        items: to_items(outcome.diagnostics).collect(),
     };
     if ctx.strict {
         late.make_strict();
@@ -388,7 +378,7 @@ fn generate(
     // annotations (the orchestrator's index/path/id and anything added after us).
     let mut new_items = Vec::with_capacity(items.len() + generated.len());
     for it in &items {
-        if !is_marked(it) {
+        if !is_own(it) {
             new_items.push(it.clone());
             continue;
         }
@@ -408,7 +398,7 @@ fn generate(
     for g in generated.into_iter().flatten() {
         new_items.push(g);
     }
-    for g in new_items.iter().filter(|g| is_marked(g)) {
+    for g in new_items.iter().filter(|g| is_own(g)) {
         if let Some(r) = object_ref(g) {
             let ns = r
                 .namespace
@@ -461,31 +451,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sniffs_resource_lists() {
-        assert!(looks_like_resource_list(
-            b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
-        ));
-        assert!(looks_like_resource_list(
-            b"# c\nitems:\n- kind: ConfigMap\nkind: \"ResourceList\"\n"
-        ));
-        assert!(looks_like_resource_list(
-            b"---\napiVersion: config.kubernetes.io/v1beta1\n"
-        ));
-        assert!(looks_like_resource_list(
-            b"{\"kind\": \"ResourceList\", \"items\": []}"
-        ));
-        assert!(!looks_like_resource_list(
-            b"---\n# Source: x\napiVersion: v1\nkind: ConfigMap\n"
-        ));
-        assert!(!looks_like_resource_list(
-            b"apiVersion: v1\nkind: ConfigMap\n---\nkind: ResourceList\n"
-        ));
-        assert!(!looks_like_resource_list(b""));
-    }
-
-    #[test]
     fn wrong_input_is_refused_without_output() {
-        let o = run(b"apiVersion: v1\nkind: ConfigMap\n");
+        let o = run(b"apiVersion: v1\nkind: ConfigMap\n", None);
         assert_eq!(o.code, EXIT_INVALID);
         assert!(o.stdout.is_empty());
         assert!(o.stderr.contains("not a"));

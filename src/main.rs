@@ -2,22 +2,120 @@
 //!
 //! Started under the name `SpacesPostRender` with a file argument, it is the kustomize exec
 //! plugin (see `kustomize.rs`); otherwise the CLI.
+//!
+//! Every write to standard output goes through [`Tracked`], so a failed write (a full disk,
+//! a closed pipe, `>&-`) is said on stderr and exits 1, whichever command wrote.
 use clap::Parser;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
+
+/// A writer that remembers its first error (the callers below it may ignore one).
+struct Tracked<W: Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Tracked<W> {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r {
+            if self.error.is_none() {
+                self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let r = self.inner.write_all(buf);
+        self.note(r)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
+    }
+}
+
+/// Whether file descriptor 1 was open when the process started. The Rust runtime opens
+/// `/dev/null` read-write on a closed standard descriptor before `main`, so `>&-` would be an
+/// empty success; a shell's `> /dev/null` opens it write-only, which tells the two apart.
+fn stdout_is_open() -> bool {
+    if std::io::stdout().as_fd().try_clone_to_owned().is_err() {
+        return false;
+    }
+    let null =
+        std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == std::path::Path::new("/dev/null"));
+    if !null {
+        return true;
+    }
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|f| f & 3 == 2)
+    });
+    !read_write
+}
+
+/// Device and inode of standard input, so that a values path naming it (`/dev/stdin`,
+/// `/proc/self/fd/0`, a symlink to either) is recognised whatever it is called.
+fn stdin_identity() -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let m = std::fs::File::from(fd).metadata().ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+fn fail_write(e: &std::io::Error) -> i32 {
+    let _ = writeln!(
+        std::io::stderr(),
+        "error[write-output]: cannot write to standard output: {e}\nspaces-postrender: the output is incomplete; do not apply it"
+    );
+    EXIT_INVALID
+}
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if !stdout_is_open() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error[write-output]: standard output is closed; nothing can be written"
+        );
+        std::process::exit(EXIT_INVALID);
+    }
     let exec_plugin = spaces_postrender::kustomize::is_exec_plugin(&args);
     let cli = if exec_plugin {
         None
     } else {
-        Some(spaces_postrender::cli::Cli::parse_from(&args))
+        match spaces_postrender::cli::Cli::try_parse_from(&args) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                // --help and --version are "errors" that print on stdout and exit 0: a failed
+                // write must still fail.
+                let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+                let printed = e.print().and_then(|()| std::io::stdout().flush());
+                std::process::exit(match printed {
+                    Err(err) if !e.use_stderr() => fail_write(&err),
+                    _ => code,
+                });
+            }
+        }
     };
     let stdin = std::io::stdin();
     let stdin_is_terminal = stdin.is_terminal();
+    let stdin_id = stdin_identity();
     let mut stdin = stdin.lock();
     let stdout = std::io::stdout();
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut stdout = Tracked {
+        inner: std::io::BufWriter::with_capacity(1 << 20, stdout.lock()),
+        error: None,
+    };
     let stderr = std::io::stderr();
     let stderr_is_terminal = stderr.is_terminal();
     let mut stderr = stderr.lock();
@@ -25,6 +123,7 @@ fn main() {
     let mut io = spaces_postrender::cli::Io {
         stdin: &mut stdin,
         stdin_is_terminal,
+        stdin_id,
         stdout: &mut stdout,
         stderr: &mut stderr,
         stderr_is_terminal,
@@ -35,12 +134,13 @@ fn main() {
         (None, Some(config)) => {
             spaces_postrender::kustomize::exec_plugin(std::path::Path::new(config), &mut io)
         }
-        (None, None) => spaces_postrender::EXIT_USAGE,
+        (None, None) => EXIT_USAGE,
     };
-    let flushed = stdout.flush();
-    std::process::exit(if flushed.is_err() && code == 0 {
-        spaces_postrender::EXIT_INVALID
-    } else {
-        code
-    });
+    let _ = stdout.flush();
+    let code = match stdout.error.take() {
+        // The command may already have said so; say it once more in plain words and fail.
+        Some(e) => fail_write(&e).max(code),
+        None => code,
+    };
+    std::process::exit(code);
 }

@@ -13,7 +13,7 @@
 use crate::diag::{Diagnostic, Origin};
 use crate::features::Features;
 use crate::identify::{self, Object};
-use crate::plan::{self, Plan, Subject, SubjectRule, Target};
+use crate::plan::{self, Plan, Planned, Subject, SubjectRule, Target};
 use crate::render;
 use crate::stream::{self, Splitter};
 use std::io::{self, Read, Seek, Write};
@@ -42,35 +42,77 @@ pub struct ControllerDeployment {
     pub source: Option<String>,
 }
 
-/// An input object whose kind and name the tool could generate.
+/// An input object with the identity of one the tool plans for these values.
 #[derive(Debug, Clone)]
 struct Seen {
     obj: Object,
     document: usize,
     line: usize,
     source: Option<String>,
-    replaced: bool,
+    /// Stale output of an earlier run (the marker label on an identity the tool generates):
+    /// its document was dropped and the object is generated again, or said removed.
+    own: bool,
+}
+
+/// How many names an info about removed objects lists before "and N more".
+const NAMED_AT_MOST: usize = 10;
+
+/// Objects an earlier run generated that these values no longer generate: dropped from the
+/// output, and named in an info. Only the first few names are kept (memory stays bounded).
+#[derive(Debug, Default)]
+pub struct Removed {
+    pub count: usize,
+    pub names: Vec<String>,
+}
+
+impl Removed {
+    fn note(&mut self, o: &Object) {
+        self.count += 1;
+        if self.names.len() < NAMED_AT_MOST {
+            self.names.push(describe(o));
+        }
+    }
+}
+
+/// `Role argocd/spaces-argocd-plugin`, `Namespace external-secrets`.
+fn describe(o: &Object) -> String {
+    let kind = o.kind.as_deref().unwrap_or("object");
+    let name = o.name.as_deref().unwrap_or("");
+    match o.namespace.as_deref() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// The last document when it does not end with a line break: appending after it needs one.
+#[derive(Debug)]
+struct Unterminated {
+    document: usize,
+    line: usize,
+    bytes: Vec<u8>,
 }
 
 /// What the scan of the input learned.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub documents: usize,
-    pub objects: usize,
+    /// Bytes of input.
     pub bytes: u64,
     pub helm4_input: bool,
+    /// The first `spaces-controller` Deployment of the input.
     pub controller: Option<ControllerDeployment>,
+    /// The second one, if any (two may not decide the subject).
+    pub other_controller: Option<ControllerDeployment>,
+    /// How many `spaces-controller` Deployments the input has.
+    pub controllers: usize,
     seen: Vec<Seen>,
-    ends_without_newline: bool,
-    pub replaced: usize,
+    pub removed: Removed,
+    unterminated: Option<Unterminated>,
 }
 
 /// The result of a successful run.
 #[derive(Debug)]
 pub struct Outcome {
-    pub plan: Plan,
-    pub subject: Subject,
-    pub scan: Scan,
     /// Warnings and infos.
     pub diagnostics: Vec<Diagnostic>,
     /// Generated objects actually written (a Namespace already in the input is skipped).
@@ -91,7 +133,6 @@ pub struct Spool {
     held: usize,
     file: Option<std::fs::File>,
     pub len: u64,
-    pub last_byte: Option<u8>,
 }
 
 /// The size of the spool's memory chunks, and of its writes to the file once spilled.
@@ -104,7 +145,6 @@ impl Default for Spool {
             held: 0,
             file: None,
             len: 0,
-            last_byte: None,
         }
     }
 }
@@ -146,7 +186,6 @@ impl Write for Spool {
             return Ok(());
         }
         self.len += buf.len() as u64;
-        self.last_byte = buf.last().copied();
         if self.file.is_none() && self.held + buf.len() > SPOOL_MEMORY {
             let mut f = tempfile::tempfile()?;
             self.drain_to(&mut f)?;
@@ -220,8 +259,8 @@ enum Checked {
 struct Summary {
     objects: usize,
     helm4: bool,
-    any_generated: bool,
-    all_generated: bool,
+    /// How many objects are stale output of an earlier run ([`is_own`]).
+    own: usize,
     /// In document order: objects that could be the controller Deployment, be generated, or
     /// carry the marker.
     relevant: Vec<Object>,
@@ -233,8 +272,19 @@ fn is_controller(o: &Object) -> bool {
         && o.group() == "apps"
 }
 
-fn generated(o: &Object) -> bool {
+fn marked(o: &Object) -> bool {
     o.marker.as_deref() == Some(render::MARKER_VALUE)
+}
+
+/// Stale output of an earlier run: the marker label on an identity the tool generates for some
+/// values (SPEC §5). A marker-labelled object of any other identity is the user's.
+fn is_own(o: &Object) -> bool {
+    marked(o)
+        && plan::is_own_identity(
+            o.group(),
+            o.kind.as_deref().unwrap_or(""),
+            o.name.as_deref().unwrap_or(""),
+        )
 }
 
 /// Check one document: UTF-8, well-formed YAML, and its objects.
@@ -250,26 +300,21 @@ fn check_doc(bytes: &[u8]) -> Checked {
     };
     let objects = info.objects.len();
     // Our own generated documents (replaced) say nothing about who called us.
-    let helm4 = info
-        .objects
-        .iter()
-        .any(|o| o.helm4_filename && !generated(o));
-    let any_generated = info.objects.iter().any(generated);
-    let all_generated = info.objects.iter().all(generated);
+    let helm4 = info.objects.iter().any(|o| o.helm4_filename && !marked(o));
+    let own = info.objects.iter().filter(|o| is_own(o)).count();
     let mut relevant = info.objects;
     relevant.retain(|o| {
         is_controller(o)
-            || plan::could_generate(
+            || plan::is_own_identity(
+                o.group(),
                 o.kind.as_deref().unwrap_or(""),
                 o.name.as_deref().unwrap_or(""),
             )
-            || o.marker.is_some()
     });
     Checked::Ok(Summary {
         objects,
         helm4,
-        any_generated,
-        all_generated,
+        own,
         relevant,
     })
 }
@@ -284,9 +329,12 @@ struct DocAt {
 /// The bookkeeping of [`scan_input`]: takes the checked documents in stream order.
 struct Scanner<'o> {
     out: &'o mut dyn Write,
+    /// What the input is called in messages.
+    source: &'o str,
+    /// The identities planned for these values.
+    wanted: &'o Wanted,
     scan: Scan,
     errors: Vec<Diagnostic>,
-    last_written: Option<u8>,
     /// Writing failed: stop reading.
     broken: bool,
 }
@@ -322,59 +370,90 @@ impl Scanner<'_> {
                 return;
             }
         };
-        let scan = &mut self.scan;
-        scan.objects += info.objects;
         if info.helm4 {
-            scan.helm4_input = true;
+            self.scan.helm4_input = true;
+        }
+        // Only a document made entirely of the tool's own stale objects is dropped: an object
+        // inside a List (or beside others) cannot be taken out without rewriting its neighbours.
+        let drop_doc = info.objects > 0 && info.own == info.objects;
+        if info.own > 0 && !drop_doc {
+            let own: Vec<String> = info
+                .relevant
+                .iter()
+                .filter(|o| is_own(o))
+                .map(describe)
+                .collect();
+            self.errors.push(
+                Diagnostic::error(
+                    "generated-in-list",
+                    "",
+                    format!(
+                        "input document {} holds {} generated by an earlier spaces-postrender run together with {} other object(s); it can be neither replaced nor kept without rewriting the others",
+                        at.index,
+                        own.join(", "),
+                        info.objects - info.own
+                    ),
+                )
+                .at(Some(input_origin(at.index, at.line, &stream::source_comment(bytes))))
+                .hint("give the tool the earlier output as separate documents (not a List), or delete those objects from the input"),
+            );
         }
         for o in &info.relevant {
-            if is_controller(o) && scan.controller.is_none() {
-                scan.controller = Some(ControllerDeployment {
-                    namespace: o.namespace.clone(),
-                    service_account: o.service_account.clone(),
+            if is_controller(o) {
+                self.scan.controllers += 1;
+                let d = ControllerDeployment {
+                    namespace: o.namespace.clone().filter(|s| !s.is_empty()),
+                    service_account: o.service_account.clone().filter(|s| !s.is_empty()),
                     document: at.index,
                     line: at.line,
                     source: stream::source_comment(bytes),
-                });
+                };
+                if self.scan.controller.is_none() {
+                    self.scan.controller = Some(d);
+                } else if self.scan.other_controller.is_none() {
+                    self.scan.other_controller = Some(d);
+                }
             }
-            let kind = o.kind.as_deref().unwrap_or("");
-            let name = o.name.as_deref().unwrap_or("");
-            if plan::could_generate(kind, name) {
-                scan.seen.push(Seen {
+            let own = is_own(o);
+            if self.wanted.matches(o) {
+                self.scan.seen.push(Seen {
                     obj: o.clone(),
                     document: at.index,
                     line: at.line,
                     source: stream::source_comment(bytes),
-                    replaced: generated(o),
+                    own,
                 });
+            } else if own && drop_doc {
+                self.scan.removed.note(o);
             }
         }
-        // Only documents made entirely of our own objects are replaced.
-        let drop_doc = info.any_generated && info.all_generated;
-        if drop_doc {
-            scan.replaced += info.objects;
+        if drop_doc || !self.errors.is_empty() {
+            return;
         }
-        if !drop_doc && self.errors.is_empty() {
-            if let Err(e) = self.out.write_all(bytes) {
-                self.errors.push(Diagnostic::error(
-                    "write-output",
-                    "",
-                    format!("cannot write output: {e}"),
-                ));
-                self.broken = true;
-                return;
-            }
-            if let Some(b) = bytes.last() {
-                self.last_written = Some(*b);
-            }
+        if let Err(e) = self.out.write_all(bytes) {
+            self.errors.push(Diagnostic::error(
+                "write-output",
+                "",
+                format!("cannot write output: {e}"),
+            ));
+            self.broken = true;
+            return;
         }
+        self.scan.unterminated = match bytes.last() {
+            Some(b'\n') | None => None,
+            Some(_) => Some(Unterminated {
+                document: at.index,
+                line: at.line,
+                bytes: bytes.to_vec(),
+            }),
+        };
     }
 
     fn read_error(&mut self, e: io::Error) {
         self.errors.push(Diagnostic::error(
             "read-input",
             "",
-            format!("cannot read the manifests on standard input: {e}"),
+            format!("cannot read the manifests in {}: {e}", self.source),
         ));
     }
 }
@@ -404,6 +483,42 @@ impl Batch {
     }
 }
 
+/// The identities the tool plans for these values, known before the input is read except for
+/// the controller namespace (which the input's Deployment may decide): the scan keeps only
+/// input objects that may collide with one of them, so memory does not grow with the stream.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    objects: Vec<Planned>,
+}
+
+impl Wanted {
+    /// What `f` plans for `target`, whatever the controller subject turns out to be.
+    pub fn new(f: &Features, target: Target) -> Wanted {
+        let placeholder = Subject {
+            namespace: String::new(),
+            name: String::new(),
+            rule: SubjectRule::Default,
+            name_origin: Origin::Default,
+            namespace_origin: Origin::Default,
+        };
+        Wanted {
+            objects: plan::plan(f, target, &placeholder).objects,
+        }
+    }
+
+    fn matches(&self, o: &Object) -> bool {
+        self.objects.iter().any(|p| {
+            o.kind.as_deref() == Some(p.kind)
+                && o.name.as_deref() == Some(p.name.as_str())
+                && o.group() == p.group()
+                && (p.in_controller_namespace
+                    || p.namespace.is_none()
+                    || o.namespace.is_none()
+                    || o.namespace == p.namespace)
+        })
+    }
+}
+
 /// Read the input, write untouched documents to `out` byte for byte, and remember what matters.
 /// Documents generated by an earlier run (they carry the marker label) are dropped here and
 /// generated again at the end.
@@ -412,8 +527,22 @@ impl Batch {
 /// [`PARALLEL_AFTER`] bytes; then a second thread checks batches of documents while this one
 /// reads, splits, writes, and checks a batch itself whenever the other thread is busy. Either
 /// way every document is taken in stream order, so the output and the diagnostics are the same.
-pub fn scan_input(input: impl Read, out: &mut dyn Write) -> Result<Scan, Vec<Diagnostic>> {
-    scan_input_with(input, out, PARALLEL_AFTER)
+pub fn scan_input(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+) -> Result<Scan, Vec<Diagnostic>> {
+    scan_input_with(input, out, wanted, "standard input", PARALLEL_AFTER)
+}
+
+/// [`scan_input`] of a file named `source`.
+pub fn scan_input_from(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+    source: &str,
+) -> Result<Scan, Vec<Diagnostic>> {
+    scan_input_with(input, out, wanted, source, PARALLEL_AFTER)
 }
 
 /// [`scan_input`] going parallel after `parallel_after` bytes (for tests of both ways).
@@ -421,14 +550,17 @@ pub fn scan_input(input: impl Read, out: &mut dyn Write) -> Result<Scan, Vec<Dia
 pub fn scan_input_with(
     input: impl Read,
     out: &mut dyn Write,
+    wanted: &Wanted,
+    source: &str,
     parallel_after: u64,
 ) -> Result<Scan, Vec<Diagnostic>> {
     let mut sp = Splitter::new(input);
     let mut st = Scanner {
         out,
+        source,
+        wanted,
         scan: Scan::default(),
         errors: Vec::new(),
-        last_written: None,
         broken: false,
     };
     let mut more = true;
@@ -454,7 +586,6 @@ pub fn scan_input_with(
     }
     let mut scan = st.scan;
     scan.bytes = sp.total_bytes;
-    scan.ends_without_newline = st.last_written.is_some_and(|b| b != b'\n');
     if st.errors.is_empty() {
         Ok(scan)
     } else {
@@ -582,27 +713,34 @@ fn scan_parallel<R: Read>(sp: &mut Splitter<R>, st: &mut Scanner) {
     });
 }
 
+/// A DNS-1123 label: at most 63 characters of `[a-z0-9-]`, alphanumeric at both ends.
 fn valid_label(s: &str) -> bool {
+    s.len() <= 63 && valid_part(s)
+}
+
+fn valid_part(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 63
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
+/// A DNS-1123 subdomain, as Kubernetes checks it: at most 253 characters, dot-separated parts
+/// that are alphanumeric at both ends (no limit on one part's length).
 fn valid_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(valid_label)
+    s.len() <= 253 && s.split('.').all(valid_part)
 }
 
-/// SPEC §4's rules for the ServiceAccount the RBAC binds. Errors when a given name is invalid.
-pub fn resolve_subject(
+/// SPEC §4's rules for the ServiceAccount the RBAC binds, without checking the names.
+/// Errors only for a malformed `--controller-service-account`.
+fn choose_subject(
     settings: &Settings,
     f: &Features,
     controller: Option<&ControllerDeployment>,
 ) -> Result<Subject, Diagnostic> {
     let fallback_ns = || -> (String, Origin) {
-        if let Some(ns) = &settings.namespace {
+        if let Some(ns) = settings.namespace.as_ref().filter(|s| !s.is_empty()) {
             (
                 ns.clone(),
                 Origin::Flag {
@@ -620,7 +758,7 @@ pub fn resolve_subject(
             ("upbound-system".into(), Origin::Default)
         }
     };
-    let subject = if let Some(raw) = &settings.controller_sa {
+    Ok(if let Some(raw) = &settings.controller_sa {
         let flag = Origin::Flag {
             flag: "--controller-service-account".into(),
         };
@@ -642,7 +780,8 @@ pub fn resolve_subject(
         }
     } else if let Some(d) = controller {
         let o = input_origin(d.document, d.line, &d.source);
-        let (namespace, namespace_origin) = match &d.namespace {
+        // Empty means absent, as in Kubernetes.
+        let (namespace, namespace_origin) = match d.namespace.as_ref().filter(|s| !s.is_empty()) {
             Some(ns) => (ns.clone(), o.clone()),
             None => fallback_ns(),
         };
@@ -651,6 +790,7 @@ pub fn resolve_subject(
             name: d
                 .service_account
                 .clone()
+                .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "default".into()),
             rule: SubjectRule::Deployment,
             name_origin: o,
@@ -674,61 +814,118 @@ pub fn resolve_subject(
             name_origin: Origin::Default,
             namespace_origin,
         }
-    };
-    if !valid_label(&subject.namespace) {
-        return Err(Diagnostic::error(
-            "bad-subject",
-            "",
-            format!(
-                "the controller namespace {:?} is not a valid namespace name",
-                subject.namespace
-            ),
-        )
-        .at(Some(subject.namespace_origin.clone()))
-        .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"));
-    }
-    if !valid_subdomain(&subject.name) {
-        return Err(Diagnostic::error(
-            "bad-subject",
-            "",
-            format!(
-                "the controller ServiceAccount name {:?} is not a valid name",
-                subject.name
-            ),
-        )
-        .at(Some(subject.name_origin.clone()))
-        .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"));
-    }
-    Ok(subject)
+    })
 }
 
-/// Decide the plan once the input is scanned; report identity conflicts.
-pub fn decide(
+/// The problems of a subject that generated objects bind: invalid names, or two rendered
+/// `spaces-controller` Deployments that would each decide it.
+fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    if let (SubjectRule::Deployment, Some(a), Some(b)) =
+        (&subject.rule, &scan.controller, &scan.other_controller)
+    {
+        let at = |d: &ControllerDeployment| input_origin(d.document, d.line, &d.source).to_string();
+        errors.push(
+            Diagnostic::error(
+                "two-controllers",
+                "",
+                format!(
+                    "the input has {} Deployments named spaces-controller ({} and {}{}); which one's ServiceAccount the RBAC binds would be a guess",
+                    scan.controllers,
+                    at(a),
+                    at(b),
+                    if scan.controllers > 2 { ", ..." } else { "" }
+                ),
+            )
+            .at(Some(input_origin(b.document, b.line, &b.source)))
+            .hint("name the subject with --controller-service-account NAMESPACE/NAME"),
+        );
+    }
+    if !valid_label(&subject.namespace) {
+        errors.push(
+            Diagnostic::error(
+                "bad-subject",
+                "",
+                format!(
+                    "the controller namespace {:?} is not a valid namespace name",
+                    subject.namespace
+                ),
+            )
+            .at(Some(subject.namespace_origin.clone()))
+            .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"),
+        );
+    }
+    if !valid_subdomain(&subject.name) {
+        errors.push(
+            Diagnostic::error(
+                "bad-subject",
+                "",
+                format!(
+                    "the controller ServiceAccount name {:?} is not a valid name",
+                    subject.name
+                ),
+            )
+            .at(Some(subject.name_origin.clone()))
+            .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"),
+        );
+    }
+    errors
+}
+
+/// SPEC §4's rules for the ServiceAccount the RBAC binds, checked.
+pub fn resolve_subject(
     settings: &Settings,
     f: &Features,
-    scan: &Scan,
-) -> Result<(Plan, Subject, Vec<Diagnostic>, Vec<bool>), Vec<Diagnostic>> {
-    let subject = resolve_subject(settings, f, scan.controller.as_ref()).map_err(|d| vec![d])?;
+    controller: Option<&ControllerDeployment>,
+) -> Result<Subject, Diagnostic> {
+    let subject = choose_subject(settings, f, controller)?;
+    match check_subject(&subject, &Scan::default()).into_iter().next() {
+        Some(d) => Err(d),
+        None => Ok(subject),
+    }
+}
+
+/// What to do with each planned object, once the input is read.
+#[derive(Debug)]
+pub struct Decision {
+    pub plan: Plan,
+    pub subject: Subject,
+    /// Infos (a Namespace already present, objects removed).
+    pub notes: Vec<Diagnostic>,
+    /// Per planned object: write it (false: the input already has it).
+    pub write: Vec<bool>,
+}
+
+/// Decide the plan once the input is scanned; report identity conflicts. The subject is
+/// resolved for every run (`why` shows it) but checked only when a planned object binds it.
+pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision, Vec<Diagnostic>> {
+    let subject = choose_subject(settings, f, scan.controller.as_ref()).map_err(|d| vec![d])?;
     let plan = plan::plan(f, settings.target, &subject);
     let mut errors = Vec::new();
+    if plan.needs_subject() {
+        errors.extend(check_subject(&subject, scan));
+    }
     let mut notes = Vec::new();
     let mut write = vec![true; plan.objects.len()];
-    for (i, p) in plan.objects.iter().enumerate() {
-        for s in &scan.seen {
-            let o = &s.obj;
-            if s.replaced
-                || o.kind.as_deref() != Some(p.kind)
-                || o.name.as_deref() != Some(p.name.as_str())
-                || o.group() != p.group()
-            {
-                continue;
-            }
+    let same = |p: &Planned, o: &Object| {
+        o.kind.as_deref() == Some(p.kind)
+            && o.name.as_deref() == Some(p.name.as_str())
+            && o.group() == p.group()
             // A namespaced object without a namespace lands in the release namespace, which may be ours.
-            let same_ns =
-                p.namespace.is_none() || o.namespace.is_none() || o.namespace == p.namespace;
-            if !same_ns {
-                continue;
-            }
+            && (p.namespace.is_none() || o.namespace.is_none() || o.namespace == p.namespace)
+    };
+    let mut removed = Removed {
+        count: scan.removed.count,
+        names: scan.removed.names.clone(),
+    };
+    for s in scan.seen.iter().filter(|s| s.own) {
+        if !plan.objects.iter().any(|p| same(p, &s.obj)) {
+            removed.note(&s.obj);
+        }
+    }
+    for (i, p) in plan.objects.iter().enumerate() {
+        for s in scan.seen.iter().filter(|s| !s.own && same(p, &s.obj)) {
+            let o = &s.obj;
             let origin = input_origin(s.document, s.line, &s.source);
             if p.kind == "Namespace" {
                 write[i] = false;
@@ -765,15 +962,71 @@ pub fn decide(
             }
         }
     }
+    if removed.count > 0 {
+        let more = removed.count - removed.names.len();
+        notes.push(Diagnostic::info(
+            "removed",
+            "",
+            format!(
+                "removed {} object(s) that an earlier spaces-postrender run generated and these values no longer generate: {}{}",
+                removed.count,
+                removed.names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
     if errors.is_empty() {
-        Ok((plan, subject, notes, write))
+        Ok(Decision {
+            plan,
+            subject,
+            notes,
+            write,
+        })
     } else {
         Err(errors)
     }
 }
 
+/// The answer when every input document was dropped: never an empty success on non-empty input.
+pub const NOTHING_LEFT: &[u8] =
+    b"# spaces-postrender: every input document was output of an earlier run that these values no longer generate; nothing is left\n";
+
+/// Whether appending a line break after `bytes` (the last document, which lacks one) keeps its
+/// meaning. It does not when the document ends inside a literal or folded block scalar that
+/// keeps its final line break (`echo hi` would become `echo hi\n`); any other ending (a plain
+/// or quoted scalar, a comment, a `|-` block) reads the same with the break.
+fn newline_keeps_meaning(bytes: &[u8]) -> bool {
+    use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut parser = Parser::new_from_str(text);
+    // The last scalar: its style and where it starts and ends (character indices).
+    let mut last = None;
+    while let Some(Ok((ev, span))) = parser.next_event() {
+        if let Event::Scalar(_, style, ..) = ev {
+            last = Some((style, span.start.index(), span.end.index()));
+        }
+    }
+    let Some((style @ (ScalarStyle::Literal | ScalarStyle::Folded), start, end)) = last else {
+        return true;
+    };
+    let _ = style;
+    let content_end = text.trim_end().chars().count();
+    if end < content_end {
+        return true; // something (a comment) follows the block scalar
+    }
+    // The header (`|` or `>` and its indicators) is the last one before the content starts.
+    let before: String = text.chars().take(start + 1).collect();
+    let Some(at) = before.rfind(['|', '>']) else {
+        return false;
+    };
+    let header = before[at..].split(['\n', '#']).next().unwrap_or("");
+    header.contains('-')
+}
+
 /// Post-render: input manifests in, input plus generated manifests out (into `out` only on
-/// success). `include_input` false is `generate` (no input is read).
+/// success).
 pub fn run(
     input: impl Read,
     out: &mut dyn Write,
@@ -781,14 +1034,38 @@ pub fn run(
     f: &Features,
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let mut spool = Spool::default();
-    let scan = scan_input(input, &mut spool)?;
-    let (plan, subject, mut diagnostics, write) = decide(settings, f, &scan)?;
+    let wanted = Wanted::new(f, settings.target);
+    let scan = scan_input(input, &mut spool, &wanted)?;
+    let Decision {
+        plan,
+        notes: mut diagnostics,
+        write,
+        ..
+    } = decide(settings, f, &scan)?;
     let helm4 = settings.helm4_env || scan.helm4_input;
     let mut written = Vec::new();
-    if scan.ends_without_newline && plan.objects.iter().zip(&write).any(|(_, w)| *w) {
-        spool
-            .write_all(b"\n")
-            .map_err(|e| vec![Diagnostic::error("write-output", "", e.to_string())])?;
+    let write_err = |e: io::Error| {
+        vec![Diagnostic::error(
+            "write-output",
+            "",
+            format!("cannot write output: {e}"),
+        )]
+    };
+    let appends = write.iter().any(|w| *w);
+    if let (true, Some(u)) = (appends, &scan.unterminated) {
+        if !newline_keeps_meaning(&u.bytes) {
+            return Err(vec![Diagnostic::error(
+                "no-final-newline",
+                "",
+                format!(
+                    "input document {} ends without a line break inside a value (a block scalar): the documents spaces-postrender appends would add one to that value",
+                    u.document
+                ),
+            )
+            .at(Some(input_origin(u.document, u.line, &stream::source_comment(&u.bytes))))
+            .hint("end the input with a line break")]);
+        }
+        spool.write_all(b"\n").map_err(write_err)?;
     }
     for (o, w) in plan.objects.iter().zip(&write) {
         if !*w {
@@ -800,9 +1077,7 @@ pub fn run(
         };
         let text = render::render(settings.target, o, style)
             .map_err(|e| vec![Diagnostic::error("render", "", e)])?;
-        spool
-            .write_all(text.as_bytes())
-            .map_err(|e| vec![Diagnostic::error("write-output", "", e.to_string())])?;
+        spool.write_all(text.as_bytes()).map_err(write_err)?;
         written.push(render::source_name(settings.target, o));
     }
     if plan.objects.is_empty() {
@@ -815,17 +1090,11 @@ pub fn run(
             ),
         ));
     }
-    spool.copy_to(out).map_err(|e| {
-        vec![Diagnostic::error(
-            "write-output",
-            "",
-            format!("cannot write output: {e}"),
-        )]
-    })?;
+    if spool.len == 0 && scan.bytes > 0 {
+        spool.write_all(NOTHING_LEFT).map_err(write_err)?;
+    }
+    spool.copy_to(out).map_err(write_err)?;
     Ok(Outcome {
-        plan,
-        subject,
-        scan,
         diagnostics,
         written,
     })
@@ -834,6 +1103,30 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_break_changes_only_a_block_scalar_that_keeps_it() {
+        let doc = |tail: &str| format!("apiVersion: v1\nkind: ConfigMap\ndata:\n{tail}");
+        for (tail, keeps) in [
+            ("  run: |\n    echo hi", false),
+            ("  run: |+\n    echo hi", false),
+            ("  run: >\n    echo hi", false),
+            ("  run: |2\n    echo hi", false),
+            ("  run: |-\n    echo hi", true),
+            ("  run: >-  # c\n    echo hi", true),
+            ("  run: |\n    echo hi\n# a comment", true),
+            ("  run: echo hi", true),
+            ("  run: \"echo hi\"", true),
+            ("  run: [a, |]", true),
+            ("  a: |\n    x\n  b: y", true),
+        ] {
+            assert_eq!(
+                newline_keeps_meaning(doc(tail).as_bytes()),
+                keeps,
+                "{tail:?}"
+            );
+        }
+    }
 
     /// Past SPOOL_MEMORY the spool spills to its file; either way it gives back every byte.
     #[test]

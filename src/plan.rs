@@ -126,14 +126,14 @@ pub struct Planned {
     pub because: Vec<Cause>,
     /// Whether the controller subject decided part of it.
     pub uses_subject: bool,
+    /// Whether its namespace is the controller's (known only once the input is read).
+    #[serde(skip)]
+    pub in_controller_namespace: bool,
 }
 
 impl Planned {
     pub fn group(&self) -> &str {
-        self.api_version
-            .rsplit_once('/')
-            .map(|(g, _)| g)
-            .unwrap_or("")
+        group_of(self.api_version)
     }
     fn rank(&self) -> u8 {
         match self.kind {
@@ -169,7 +169,7 @@ pub struct Plan {
 fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<Cause>) -> Planned {
     Planned {
         kind: "Role",
-        api_version: "rbac.authorization.k8s.io/v1",
+        api_version: RBAC_V1,
         name: name.into(),
         namespace: Some(ns.into()),
         component,
@@ -179,6 +179,7 @@ fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<
         annotations: vec![],
         because,
         uses_subject: false,
+        in_controller_namespace: false,
     }
 }
 
@@ -192,7 +193,7 @@ fn binding(
 ) -> Planned {
     Planned {
         kind: "RoleBinding",
-        api_version: "rbac.authorization.k8s.io/v1",
+        api_version: RBAC_V1,
         name: name.into(),
         namespace: Some(ns.into()),
         component,
@@ -202,19 +203,33 @@ fn binding(
         annotations: vec![],
         because,
         uses_subject,
+        in_controller_namespace: false,
     }
 }
 
-/// The names of every object this tool can generate (for cheap conflict checks on the input).
-pub fn could_generate(kind: &str, name: &str) -> bool {
-    match kind {
-        "Role" | "RoleBinding" => name == ROLE_PLUGIN || name == ROLE_READER,
-        "ServiceAccount" => name == ARGOCD_SA,
-        "Secret" => name == ARGOCD_TOKEN,
-        "Namespace" => true,
+/// The API group of an apiVersion: `rbac.authorization.k8s.io` for
+/// `rbac.authorization.k8s.io/v1`, "" (core) for `v1`.
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
+}
+
+/// Whether the tool generates an object of this group, kind and name for *some* values and
+/// target (SPEC §5): only such an object, carrying the marker label, is stale output of an
+/// earlier run. Anything else with the marker label is the user's and passes through.
+/// `tests` below check that every object [`plan`] can produce satisfies it.
+pub fn is_own_identity(group: &str, kind: &str, name: &str) -> bool {
+    match (group, kind) {
+        (RBAC_GROUP, "Role" | "RoleBinding") => name == ROLE_PLUGIN || name == ROLE_READER,
+        ("", "ServiceAccount") => name == ARGOCD_SA,
+        ("", "Secret") => name == ARGOCD_TOKEN,
+        // eso.namespace: any namespace name.
+        ("", "Namespace") => true,
         _ => false,
     }
 }
+
+const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+const RBAC_V1: &str = "rbac.authorization.k8s.io/v1";
 
 /// A Role and its RoleBinding named `name` in the Argo CD plugin's component: planned when
 /// `planned` holds (rule, namespace, causes), else both listed as skipped with what would
@@ -234,15 +249,11 @@ fn pair(
         Some((rule, ns, because)) => {
             let mut r = role(name, &ns, "argocd-plugin", rule, because.clone());
             r.uses_subject = ns_is_subjects;
+            r.in_controller_namespace = ns_is_subjects;
             objects.push(r);
-            objects.push(binding(
-                name,
-                &ns,
-                "argocd-plugin",
-                subject.clone(),
-                because,
-                true,
-            ));
+            let mut b = binding(name, &ns, "argocd-plugin", subject.clone(), because, true);
+            b.in_controller_namespace = ns_is_subjects;
+            objects.push(b);
         }
         None => {
             for kind in ["Role", "RoleBinding"] {
@@ -329,6 +340,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     annotations: vec![],
                     because: vec![cause(&e.enabled), cause(&e.namespace)],
                     uses_subject: false,
+                    in_controller_namespace: false,
                 });
             } else {
                 skipped.push(Skipped {
@@ -363,6 +375,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     annotations: vec![],
                     because: because.clone(),
                     uses_subject: false,
+                    in_controller_namespace: false,
                 });
                 objects.push(Planned {
                     kind: "Secret",
@@ -379,6 +392,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     )],
                     because: because.clone(),
                     uses_subject: false,
+                    in_controller_namespace: false,
                 });
                 objects.push(role(
                     ROLE_PLUGIN,
@@ -415,5 +429,88 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
         target,
         objects,
         skipped,
+    }
+}
+
+impl Plan {
+    /// Whether any planned object binds or lives with the controller subject, so that the
+    /// subject must be resolved and valid.
+    pub fn needs_subject(&self) -> bool {
+        self.objects.iter().any(|o| o.uses_subject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::{self, ValuesInput};
+
+    fn features(set: &[&str]) -> Features {
+        let input = ValuesInput {
+            set: set.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        let loaded = values::load(&input, None).expect("values");
+        Features::from_values(&loaded).0
+    }
+
+    fn subject() -> Subject {
+        Subject {
+            namespace: "ctl".into(),
+            name: "sa".into(),
+            rule: SubjectRule::Default,
+            name_origin: Origin::Default,
+            namespace_origin: Origin::Default,
+        }
+    }
+
+    /// Every object any values can produce is recognised as the tool's own identity (so stale
+    /// output of it is always replaced), and the predicate refuses near misses.
+    #[test]
+    fn every_planned_object_is_an_own_identity() {
+        let mut seen = 0;
+        for on in [false, true] {
+            for ext in [false, true] {
+                for eso in [false, true] {
+                    let f = features(&[
+                        &format!("features.alpha.argocdPlugin.enabled={on}"),
+                        &format!(
+                            "features.alpha.argocdPlugin.target.externalCluster.enabled={ext}"
+                        ),
+                        &format!("features.alpha.eso.enabled={eso}"),
+                        "features.alpha.eso.namespace=some-ns",
+                        "features.alpha.argocdPlugin.target.secretNamespace=gitops",
+                    ]);
+                    for t in [Target::Space, Target::ControlPlane, Target::Argocd] {
+                        for o in plan(&f, t, &subject()).objects {
+                            seen += 1;
+                            assert!(
+                                is_own_identity(o.group(), o.kind, &o.name),
+                                "{} {} is planned but not an own identity",
+                                o.kind,
+                                o.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen >= 8, "the grid planned only {seen} objects");
+        assert!(!is_own_identity("", "ConfigMap", ROLE_PLUGIN));
+        assert!(!is_own_identity("", "Role", ROLE_PLUGIN));
+        assert!(!is_own_identity(RBAC_GROUP, "Role", "other"));
+        assert!(!is_own_identity("apps", "Namespace", "x"));
+        assert!(!is_own_identity("", "Secret", ARGOCD_SA));
+    }
+
+    #[test]
+    fn only_argocd_plugin_objects_need_the_subject() {
+        let off = features(&[]);
+        let on = features(&["features.alpha.argocdPlugin.enabled=true"]);
+        let eso = features(&["features.alpha.eso.enabled=true"]);
+        assert!(!plan(&off, Target::Space, &subject()).needs_subject());
+        assert!(plan(&on, Target::Space, &subject()).needs_subject());
+        assert!(!plan(&eso, Target::ControlPlane, &subject()).needs_subject());
+        assert!(!plan(&on, Target::ControlPlane, &subject()).needs_subject());
     }
 }

@@ -59,6 +59,22 @@ pub const RULES: &[(&str, &str)] = &[
         "The input already has an object the tool would generate.",
     ),
     (
+        "generated-in-list",
+        "A List (or a document with several objects) mixes objects an earlier run generated with others.",
+    ),
+    (
+        "two-controllers",
+        "The input has more than one spaces-controller Deployment to take the RBAC subject from.",
+    ),
+    (
+        "no-final-newline",
+        "The last document ends inside a block scalar without a line break; appending would change it.",
+    ),
+    (
+        "removed",
+        "Objects an earlier run generated, which these values no longer generate, were removed.",
+    ),
+    (
         "namespace-present",
         "The input already has the Namespace; it is not generated again.",
     ),
@@ -346,7 +362,7 @@ pub fn to_sarif(report: &Report) -> String {
 fn default_level(id: &str) -> &'static str {
     match id {
         "unknown-key" | "no-effect" | "kube-namespace" | "duplicate-key" => "warning",
-        "ignored" | "namespace-present" | "nothing-generated" => "note",
+        "ignored" | "namespace-present" | "nothing-generated" | "removed" => "note",
         _ => "error",
     }
 }

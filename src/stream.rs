@@ -10,6 +10,10 @@ use std::io::{self, Read};
 
 const CHUNK: usize = 256 * 1024;
 
+/// The largest document the splitter holds. Kubernetes refuses objects past a few MiB (etcd's
+/// request limit), so this only stops endless or hostile input before memory runs out.
+pub const MAX_DOCUMENT: usize = 1 << 30;
+
 /// One document of the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Doc<'a> {
@@ -64,7 +68,30 @@ impl<R: Read> Splitter<R> {
             self.start = 0;
         }
         if self.buf.len() - self.end < CHUNK / 4 {
+            if self.end - self.start >= MAX_DOCUMENT {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "document {} is larger than {} MiB (no `---` line ends it); no Kubernetes object is that large",
+                        self.index + 1,
+                        MAX_DOCUMENT >> 20
+                    ),
+                ));
+            }
             let want = (self.buf.len() * 2).max(CHUNK);
+            // An allocation that fails is an error, not an abort.
+            self.buf
+                .try_reserve_exact(want - self.buf.len())
+                .map_err(|_| {
+                    io::Error::new(
+                        io::ErrorKind::OutOfMemory,
+                        format!(
+                            "document {} does not fit in memory ({} MiB read without a `---` line)",
+                            self.index + 1,
+                            (self.end - self.start) >> 20
+                        ),
+                    )
+                })?;
             self.buf.resize(want, 0);
         }
         let n = loop {

@@ -362,7 +362,7 @@ pub fn explain(
 /// What decided it, and where that is when it has a position (file, `--set` argument, input).
 fn decided_by(f: &WhyFrom) -> String {
     match f.origin {
-        Origin::File { .. } | Origin::Arg { .. } | Origin::Input { .. } => {
+        Origin::File { .. } | Origin::Arg { .. } | Origin::Input { .. } | Origin::Item { .. } => {
             format!("{}, {}", f.field, f.from)
         }
         Origin::Flag { .. } | Origin::Env { .. } | Origin::Default => f.field.clone(),

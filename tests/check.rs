@@ -272,6 +272,7 @@ fn check_in_process(golden: &Path, terminal: bool, no_color: Option<&str>) -> (i
     let mut io = spaces_postrender::cli::Io {
         stdin: &mut stdin,
         stdin_is_terminal: true,
+        stdin_id: None,
         stdout: &mut stdout,
         stderr: &mut stderr,
         stderr_is_terminal: terminal,

@@ -4,7 +4,7 @@
 
 mod common;
 use proptest::prelude::*;
-use spaces_postrender::pipeline::scan_input_with;
+use spaces_postrender::pipeline::{scan_input_with, Wanted};
 use spaces_postrender::stream::{split_all, Splitter};
 use std::io::Read;
 
@@ -183,6 +183,8 @@ fn two_threads_change_nothing() {
                     i: 0,
                 },
                 &mut out,
+                &Wanted::default(),
+                "standard input",
                 threshold,
             );
             (out, format!("{r:?}"))

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Benchmark: memory and cost where the integrity issue found them unbounded or quadratic.
+#
+#   bash benches/integrity.sh              # prints the tables the README quotes
+#   NS_SIZES="200000 2000000" bash benches/integrity.sh
+#
+# - Namespace-heavy streams (every document a Namespace): peak RSS must stay flat as they grow.
+# - Helm 4 input (every document annotated `postrenderer.helm.sh/postrender-filename`, run with
+#   HELM_PLUGIN_NAME set, as Helm 4 runs the plugin): peak RSS must stay flat.
+# - `--set` scaling: 1,000 / 10,000 / 30,000 flags (`validate`), which must grow linearly.
+# Data goes to a temporary directory outside the repository. Not part of `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+NS_SIZES=${NS_SIZES:-"20000 200000 2000000"}
+H4_SIZES=${H4_SIZES:-"20000 200000 1000000"}
+SET_SIZES=${SET_SIZES:-"1000 10000 30000"}
+say() { echo "$@" >&2; }
+[ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq time >/dev/null 2>&1; }; }
+say "building (release)..."
+cargo build --release --locked --quiet --bin spaces-postrender
+bin=$root/target/release/spaces-postrender
+data=$(mktemp -d "${TMPDIR:-/tmp}/spaces-postrender-integrity.XXXXXX")
+trap 'rm -rf "$data"' EXIT
+
+# measure CMD: "seconds peak-MB" of one run (GNU time).
+measure() {
+  /usr/bin/time -f '%e %M' -o "$data/t" bash -c "$1" >/dev/null 2>&1 || { echo "fail fail"; return; }
+  awk '{ printf "%.2f %.1f", $1, $2 / 1024 }' "$data/t"
+}
+
+echo
+echo "| stream | documents | MB | seconds | peak RSS |"
+echo "|---|---:|---:|---:|---:|"
+for n in $NS_SIZES; do
+  f=$data/ns-$n.yaml
+  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-%d\n", i }' >"$f"
+  read -r s m <<<"$(measure "'$bin' --target control-plane --set features.alpha.eso.enabled=true < '$f'")"
+  echo "| Namespaces (control-plane, eso on) | $n | $(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }') | $s | $m MB |"
+  rm -f "$f"
+done
+for n in $H4_SIZES; do
+  f=$data/h4-$n.yaml
+  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n  namespace: default\n  annotations:\n    postrenderer.helm.sh/postrender-filename: chart/templates/cm-%d.yaml\ndata:\n  k: v\n", i, i }' >"$f"
+  read -r s m <<<"$(measure "HELM_PLUGIN_NAME=spaces-postrender '$bin' --set features.alpha.argocdPlugin.enabled=true < '$f'")"
+  echo "| Helm 4 input (HELM_PLUGIN_NAME set) | $n | $(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }') | $s | $m MB |"
+  rm -f "$f"
+done
+
+echo
+echo "| --set flags | seconds | peak RSS |"
+echo "|---:|---:|---:|"
+for n in $SET_SIZES; do
+  f=$data/set-$n.args
+  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "--set\nfeatures.alpha.k%d.enabled=true\n", i }' >"$f"
+  read -r s m <<<"$(measure "xargs -d '\n' -a '$f' '$bin' validate")"
+  echo "| $n | $s | $m MB |"
+done

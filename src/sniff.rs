@@ -1,0 +1,177 @@
+//! What a post-render run must know before it streams: whether standard input is a KRM
+//! `ResourceList` (then the function mode answers) and whether it is Helm 4's input (then a
+//! failure is reported through Helm's own error). Both are read from the first document that
+//! holds anything, parsed as YAML, never by searching text.
+
+use crate::stream::Splitter;
+use serde_saphyr::granit_parser::{Event, Parser};
+use std::io::{self, Read};
+
+/// The start of standard input: every byte read so far (to be chained before the rest), and
+/// the range of its first document with content.
+#[derive(Debug, Default)]
+pub struct Head {
+    pub bytes: Vec<u8>,
+    pub first: Option<std::ops::Range<usize>>,
+}
+
+impl Head {
+    /// The first document with content, as text (empty when there is none or it is not UTF-8).
+    pub fn first_text(&self) -> &str {
+        let doc = self
+            .first
+            .clone()
+            .map(|r| &self.bytes[r])
+            .unwrap_or_default();
+        let text = std::str::from_utf8(doc).unwrap_or("");
+        text.strip_prefix('\u{feff}').unwrap_or(text)
+    }
+}
+
+/// Copies what it reads.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    copy: Vec<u8>,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy
+            .try_reserve(n)
+            .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "out of memory"))?;
+        self.copy.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Whether a document holds anything but blank lines, comments, document markers and
+/// directives.
+fn has_content(doc: &[u8]) -> bool {
+    doc.split(|b| *b == b'\n').any(|line| {
+        let t = line.trim_ascii();
+        !(t.is_empty()
+            || t.starts_with(b"#")
+            || t.starts_with(b"%")
+            || t == b"---"
+            || t == b"..."
+            || t.starts_with(b"--- #")
+            || t.starts_with(b"---\t#"))
+    })
+}
+
+/// Read until the first document with content is complete (or the input ends). Memory is
+/// bounded by that document plus one read.
+pub fn read_head(input: &mut dyn Read) -> io::Result<Head> {
+    let mut tee = Tee {
+        inner: input,
+        copy: Vec::new(),
+    };
+    let mut first = None;
+    {
+        let mut sp = Splitter::new(&mut tee);
+        let mut offset = 0usize;
+        while let Some(d) = sp.next_doc()? {
+            let (start, len) = (offset, d.bytes.len());
+            offset += len;
+            if has_content(d.bytes) {
+                first = Some(start..start + len);
+                break;
+            }
+        }
+    }
+    Ok(Head {
+        bytes: tee.copy,
+        first,
+    })
+}
+
+/// The top-level `kind` of a YAML document, read with the YAML parser (a `kind:` line inside a
+/// block scalar or a nested mapping is not it). `None` when the document is not a mapping,
+/// has no scalar `kind`, or is not well-formed before it.
+pub fn root_kind(text: &str) -> Option<String> {
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    // At depth 1 (the root mapping): whether the next node is a key, and whether the last key
+    // was `kind`.
+    let mut expect_key = true;
+    let mut after_kind = false;
+    while let Some(ev) = parser.next_event() {
+        let (ev, _) = ev.ok()?;
+        match ev {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if depth == 0 && !matches!(ev, Event::MappingStart(..)) {
+                    return None;
+                }
+                if depth == 1 {
+                    if after_kind {
+                        return None;
+                    }
+                    expect_key = !expect_key;
+                }
+                depth += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            Event::Scalar(v, ..) if depth == 1 => {
+                if after_kind {
+                    return Some(v.to_string());
+                }
+                after_kind = expect_key && v == "kind";
+                expect_key = !expect_key;
+            }
+            Event::Alias(_) if depth == 1 => {
+                if after_kind {
+                    return None;
+                }
+                expect_key = !expect_key;
+            }
+            Event::Scalar(..) if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_kind_is_the_top_level_key_only() {
+        assert_eq!(
+            root_kind("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
+                .as_deref(),
+            Some("ResourceList")
+        );
+        assert_eq!(
+            root_kind("{\"kind\": \"ResourceList\", \"items\": []}").as_deref(),
+            Some("ResourceList")
+        );
+        // A `kind:` line inside a value is not the document's kind.
+        let cm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    kind: ResourceList\n";
+        assert_eq!(root_kind(cm).as_deref(), Some("ConfigMap"));
+        let nested = "metadata:\n  kind: ResourceList\nspec: {kind: ResourceList}\n";
+        assert_eq!(root_kind(nested), None);
+        let key_map = "items:\n- kind: ResourceList\nkind: ConfigMap\n";
+        assert_eq!(root_kind(key_map).as_deref(), Some("ConfigMap"));
+        assert_eq!(root_kind("- kind: ResourceList\n"), None);
+        assert_eq!(root_kind("just text\n"), None);
+        assert_eq!(root_kind(""), None);
+    }
+
+    #[test]
+    fn head_stops_after_the_first_document_with_content() {
+        let input = b"---\n# Source: a\n---\napiVersion: v1\nkind: A\n---\nkind: B\n";
+        let h = read_head(&mut &input[..]).expect("read");
+        assert!(h.bytes.starts_with(b"---\n# Source: a\n"));
+        assert_eq!(h.first_text(), "---\napiVersion: v1\nkind: A\n");
+        let h = read_head(&mut &b"# only\n"[..]).expect("read");
+        assert_eq!(h.first, None);
+        assert_eq!(h.bytes, b"# only\n");
+    }
+}
