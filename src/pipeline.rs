@@ -127,6 +127,7 @@ pub const SPOOL_MEMORY: usize = 16 * 1024 * 1024;
 ///
 /// In memory it is a list of 1 MiB chunks (growing a single vector would copy everything
 /// written so far at each doubling); once spilled, the last chunk buffers the file.
+#[derive(Default)]
 pub struct Spool {
     chunks: Vec<Vec<u8>>,
     /// Bytes in `chunks`.
@@ -137,17 +138,6 @@ pub struct Spool {
 
 /// The size of the spool's memory chunks, and of its writes to the file once spilled.
 const SPOOL_CHUNK: usize = 1 << 20;
-
-impl Default for Spool {
-    fn default() -> Self {
-        Spool {
-            chunks: Vec::new(),
-            held: 0,
-            file: None,
-            len: 0,
-        }
-    }
-}
 
 impl Spool {
     /// Append to the chunks (a new chunk when the last one is full).
@@ -532,7 +522,7 @@ pub fn scan_input(
     out: &mut dyn Write,
     wanted: &Wanted,
 ) -> Result<Scan, Vec<Diagnostic>> {
-    scan_input_with(input, out, wanted, "standard input", PARALLEL_AFTER)
+    scan_input_with(input, out, wanted, "standard input", PARALLEL_AFTER).map_err(Into::into)
 }
 
 /// [`scan_input`] of a file named `source`.
@@ -542,7 +532,7 @@ pub fn scan_input_from(
     wanted: &Wanted,
     source: &str,
 ) -> Result<Scan, Vec<Diagnostic>> {
-    scan_input_with(input, out, wanted, source, PARALLEL_AFTER)
+    scan_input_with(input, out, wanted, source, PARALLEL_AFTER).map_err(Into::into)
 }
 
 /// [`scan_input`] going parallel after `parallel_after` bytes (for tests of both ways).
@@ -553,7 +543,7 @@ pub fn scan_input_with(
     wanted: &Wanted,
     source: &str,
     parallel_after: u64,
-) -> Result<Scan, Vec<Diagnostic>> {
+) -> Result<Scan, ScanFailed> {
     let mut sp = Splitter::new(input);
     let mut st = Scanner {
         out,
@@ -589,7 +579,24 @@ pub fn scan_input_with(
     if st.errors.is_empty() {
         Ok(scan)
     } else {
-        Err(st.errors)
+        Err(ScanFailed {
+            scan,
+            errors: st.errors,
+        })
+    }
+}
+
+/// A scan that found errors: they, and what it learned all the same (so that the decision's
+/// own problems, such as conflicts, are reported with them).
+#[derive(Debug)]
+pub struct ScanFailed {
+    pub scan: Scan,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl From<ScanFailed> for Vec<Diagnostic> {
+    fn from(f: ScanFailed) -> Self {
+        f.errors
     }
 }
 
@@ -738,7 +745,7 @@ fn choose_subject(
     settings: &Settings,
     f: &Features,
     controller: Option<&ControllerDeployment>,
-) -> Result<Subject, Diagnostic> {
+) -> Result<Subject, Vec<Diagnostic>> {
     let fallback_ns = || -> (String, Origin) {
         if let Some(ns) = settings.namespace.as_ref().filter(|s| !s.is_empty()) {
             (
@@ -763,13 +770,13 @@ fn choose_subject(
             flag: "--controller-service-account".into(),
         };
         let Some((ns, name)) = raw.split_once('/') else {
-            return Err(Diagnostic::error(
+            return Err(vec![Diagnostic::error(
                 "bad-flag",
                 "",
                 format!("--controller-service-account {raw:?} is not NAMESPACE/NAME"),
             )
             .at(Some(flag))
-            .hint("write it as upbound-system/spaces-controller"));
+            .hint("write it as upbound-system/spaces-controller")]);
         };
         Subject {
             namespace: ns.into(),
@@ -872,19 +879,6 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
     errors
 }
 
-/// SPEC §4's rules for the ServiceAccount the RBAC binds, checked.
-pub fn resolve_subject(
-    settings: &Settings,
-    f: &Features,
-    controller: Option<&ControllerDeployment>,
-) -> Result<Subject, Diagnostic> {
-    let subject = choose_subject(settings, f, controller)?;
-    match check_subject(&subject, &Scan::default()).into_iter().next() {
-        Some(d) => Err(d),
-        None => Ok(subject),
-    }
-}
-
 /// What to do with each planned object, once the input is read.
 #[derive(Debug)]
 pub struct Decision {
@@ -899,7 +893,7 @@ pub struct Decision {
 /// Decide the plan once the input is scanned; report identity conflicts. The subject is
 /// resolved for every run (`why` shows it) but checked only when a planned object binds it.
 pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision, Vec<Diagnostic>> {
-    let subject = choose_subject(settings, f, scan.controller.as_ref()).map_err(|d| vec![d])?;
+    let subject = choose_subject(settings, f, scan.controller.as_ref())?;
     let plan = plan::plan(f, settings.target, &subject);
     let mut errors = Vec::new();
     if plan.needs_subject() {
@@ -1035,7 +1029,16 @@ pub fn run(
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let mut spool = Spool::default();
     let wanted = Wanted::new(f, settings.target);
-    let scan = scan_input(input, &mut spool, &wanted)?;
+    let scan = match scan_input_with(input, &mut spool, &wanted, "standard input", PARALLEL_AFTER) {
+        Ok(scan) => scan,
+        Err(ScanFailed { scan, mut errors }) => {
+            // Report the decision's problems too (every problem at once, SPEC §3).
+            if let Err(more) = decide(settings, f, &scan) {
+                errors.extend(more);
+            }
+            return Err(errors);
+        }
+    };
     let Decision {
         plan,
         notes: mut diagnostics,

@@ -149,6 +149,7 @@ const BAD: &[&[u8]] = &[
     b"---\nkind: A\nkind: B\n",
 ];
 
+#[allow(clippy::type_complexity)]
 fn streams() -> impl Strategy<
     Value = (
         Vec<prop::sample::Index>,
