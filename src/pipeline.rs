@@ -580,7 +580,7 @@ pub fn scan_input_with(
         Ok(scan)
     } else {
         Err(ScanFailed {
-            scan,
+            scan: Box::new(scan),
             errors: st.errors,
         })
     }
@@ -590,7 +590,7 @@ pub fn scan_input_with(
 /// own problems, such as conflicts, are reported with them).
 #[derive(Debug)]
 pub struct ScanFailed {
-    pub scan: Scan,
+    pub scan: Box<Scan>,
     pub errors: Vec<Diagnostic>,
 }
 
