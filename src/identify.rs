@@ -10,6 +10,13 @@
 //!   identity values that are not plainly strings go on to
 //! - a full parse with serde-saphyr, the definition of what the document means.
 //!
+//! Every path refuses the same documents in the same words: one with a raw NEL, LINE SEPARATOR
+//! or PARAGRAPH SEPARATOR (Kubernetes' YAML 1.1 reader ends a line there, YAML 1.2 readers do
+//! not: the two would read different identities), and one with a duplicate identity key (other
+//! duplicate keys are read as Kubernetes reads them: the last one wins). The event parser's
+//! pass over the document makes these checks on the full path too, reading on through aliases,
+//! tags, merge keys and complex keys. No message quotes the input (see [`crate::yamlio`]).
+//!
 //! The first two feed one identity state machine ([`Builder`]) with YAML events, and pick out
 //! only what this tool needs (apiVersion, kind, metadata.name/namespace, the generated-by marker
 //! label, the Helm 4 file-name annotation, a Deployment's service account). `kind: *List`
@@ -101,6 +108,9 @@ struct Frame {
     /// For maps: the key whose value comes next (None = a key comes next).
     key: Option<Key>,
     seen: u16,
+    /// This collection is a mapping key (lenient mode only): when it ends, the parent's value
+    /// comes next.
+    is_key: bool,
 }
 
 fn classify(role: Role, k: &str) -> Key {
@@ -153,15 +163,96 @@ fn bit(k: Key) -> u16 {
     }
 }
 
-/// The parser's message, with the nesting limit said in words.
-fn scan_message(e: &serde_saphyr::granit_parser::ScanError) -> String {
-    if matches!(
+/// The parser's error, in words that carry no input text (see [`crate::yamlio`]), at a line
+/// of the document.
+fn scan_error(text: &str, e: &serde_saphyr::granit_parser::ScanError) -> DocError {
+    let m = e.marker();
+    let (line, column) = on_a_line(text, m.line(), m.col() + 1);
+    let message = if matches!(
         e.kind(),
-        serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded
-    ) {
-        return "invalid YAML: nested deeper than 255 levels, the limit of the YAML parser".into();
+        serde_saphyr::granit_parser::ErrorKind::ExpectedDocumentStart
+    ) && directives_only(text)
+    {
+        "invalid YAML: a directive (`%YAML` or `%TAG`) with no document after it: the stream \
+         is split at every `---` line, which cuts a directive off the document it introduces; \
+         remove the directive (Kubernetes reads YAML 1.1 without being told)"
+            .to_string()
+    } else {
+        format!("invalid YAML: {}", crate::yamlio::parser_message(e.kind()))
+    };
+    DocError {
+        message,
+        line,
+        column,
     }
-    format!("invalid YAML: {}", e.info())
+}
+
+/// A parser places an error at the end of the input after the last line break on a line past
+/// the document's last (in the stream, that line is the next document's `---`): say the end of
+/// the last line instead.
+fn on_a_line(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let Some(body) = text.strip_suffix('\n') else {
+        return (line, column);
+    };
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    if line != lines + 1 || column != 1 || lines == 0 {
+        return (line, column);
+    }
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    let last = body.rfind('\n').map_or(body, |i| &body[i + 1..]);
+    (lines, last.chars().count() + 1)
+}
+
+/// Only directives (`%...` lines), comments and blank lines: what the stream splitter leaves of
+/// a document whose directives came before its `---`.
+fn directives_only(text: &str) -> bool {
+    let mut any = false;
+    for l in text.lines() {
+        if l.starts_with('%') {
+            any = true;
+        } else if !matches!(l.trim_start().chars().next(), None | Some('#')) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Refuse a raw NEL (U+0085), LINE SEPARATOR (U+2028) or PARAGRAPH SEPARATOR (U+2029)
+/// anywhere in the document: Kubernetes' YAML 1.1 reader (go-yaml) takes each as a line break
+/// (ending a plain scalar or a comment), YAML 1.2 readers (this tool's parser) as text, so the
+/// two would read a different identity (SPEC §5). The quick scan never vouches for a document
+/// with one; this is the check on every other path, one `memchr2` over the bytes.
+fn no_yaml11_line_breaks(text: &str) -> Result<(), DocError> {
+    let s = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = s
+        .get(from..)
+        .and_then(|rest| memchr::memchr2(0xc2, 0xe2, rest))
+    {
+        let i = from + off;
+        let found = match (s.get(i + 1), s.get(i + 2)) {
+            (Some(0x85), _) if s[i] == 0xc2 => Some(("U+0085 NEXT LINE (NEL)", "\\N")),
+            (Some(0x80), Some(0xa8)) if s[i] == 0xe2 => Some(("U+2028 LINE SEPARATOR", "\\L")),
+            (Some(0x80), Some(0xa9)) if s[i] == 0xe2 => Some(("U+2029 PARAGRAPH SEPARATOR", "\\P")),
+            _ => None,
+        };
+        let Some((name, escape)) = found else {
+            from = i + 1;
+            continue;
+        };
+        let line_start = memchr::memrchr(b'\n', &s[..i]).map_or(0, |p| p + 1);
+        return Err(DocError {
+            message: format!(
+                "the document contains a raw {name} character; Kubernetes' YAML 1.1 reader \
+                 takes it as a line break while YAML 1.2 readers take it as text, so the two \
+                 would read the document differently: write it as the escape `{escape}` inside \
+                 a double-quoted string (or remove it)"
+            ),
+            line: 1 + memchr::memchr_iter(b'\n', &s[..i]).count(),
+            column: 1 + text.get(line_start..i).map_or(0, |t| t.chars().count()),
+        });
+    }
+    Ok(())
 }
 
 /// Only a well-formed mapping (or an empty document) is a Kubernetes object.
@@ -191,7 +282,8 @@ pub(crate) fn plain_is_string(v: &str) -> bool {
 #[derive(Debug)]
 pub(crate) enum Stop {
     /// Only the exact full parse can say (aliases, merge keys, tags, complex keys, or an identity
-    /// value whose YAML type is not plainly a string).
+    /// value whose YAML type is not plainly a string). Only in strict mode: in lenient mode the
+    /// builder notes it ([`Builder::needs_full`]) and goes on.
     Full,
     /// The document is refused.
     Invalid(DocError),
@@ -201,6 +293,12 @@ pub(crate) enum Stop {
 
 /// The identity state machine, fed with YAML events (by the parser or by the quick scan), so
 /// that both ways of reading a document share one definition of what an object's identity is.
+///
+/// Strict mode (the quick scan) stops at anything only a full parse can read. Lenient mode (the
+/// parser's events, on the event and the full path) reads on through aliases, tags, merge keys
+/// and complex keys, so that the checks that do not depend on values (the document's shape,
+/// duplicate identity keys) are made on every path alike; the values are then taken from the
+/// full parse when [`Builder::needs_full`].
 pub(crate) struct Builder {
     objects: Vec<Object>,
     stack: Vec<Frame>,
@@ -208,6 +306,12 @@ pub(crate) struct Builder {
     root_obj: Option<usize>,
     item_objs: Vec<usize>,
     lists: Vec<(usize, Vec<usize>)>,
+    lenient: bool,
+    needs_full: bool,
+    /// Lenient mode: the text of anchored scalars, for aliases used as keys.
+    anchors: std::collections::BTreeMap<usize, String>,
+    /// Where the first root node starts.
+    root_pos: Option<(usize, usize)>,
 }
 
 impl Builder {
@@ -218,6 +322,27 @@ impl Builder {
             root_obj: None,
             item_objs: Vec::new(),
             lists: Vec::new(),
+            lenient: false,
+            needs_full: false,
+            anchors: std::collections::BTreeMap::new(),
+            root_pos: None,
+        }
+    }
+
+    fn lenient() -> Self {
+        Builder {
+            lenient: true,
+            ..Builder::new()
+        }
+    }
+
+    /// Only a full parse can give the values: an error in strict mode, a note in lenient mode.
+    fn full(&mut self) -> Result<(), Stop> {
+        if self.lenient {
+            self.needs_full = true;
+            Ok(())
+        } else {
+            Err(Stop::Full)
         }
     }
 
@@ -235,21 +360,34 @@ impl Builder {
         line: usize,
         column: usize,
     ) -> Result<(), Stop> {
+        let mut is_key = false;
+        if tagged {
+            // A tag anywhere: what it makes of the node, only the full parse says.
+            self.full()?;
+        }
         let role = match self.stack.last_mut() {
             None => {
-                if tagged {
-                    return Err(Stop::Full);
-                }
+                self.root_pos.get_or_insert((line, column));
                 if !is_map {
-                    return Err(Stop::Invalid(shape_error("a list", line, column)));
+                    if tagged {
+                        // The tag may make it something else: the full parse decides.
+                        Role::Other
+                    } else {
+                        return Err(Stop::Invalid(shape_error("a list", line, column)));
+                    }
+                } else {
+                    self.objects.push(Object::default());
+                    self.root_obj = Some(self.objects.len() - 1);
+                    Role::Obj(self.objects.len() - 1)
                 }
-                self.objects.push(Object::default());
-                self.root_obj = Some(self.objects.len() - 1);
-                Role::Obj(self.objects.len() - 1)
             }
             Some(parent) if parent.is_map => match parent.key.take() {
                 // A collection as a mapping key: only a full parse knows what it means.
-                None => return Err(Stop::Full),
+                None => {
+                    self.full()?;
+                    is_key = true;
+                    Role::Other
+                }
                 Some(k) => match child_role(parent.role, k, is_map) {
                     // Only the root's `items` are a List's objects, not an item's own `items`.
                     Role::Items
@@ -275,12 +413,51 @@ impl Builder {
             is_map,
             key: None,
             seen: 0,
+            is_key,
         });
         Ok(())
     }
 
     pub(crate) fn end(&mut self) {
-        self.stack.pop();
+        if let Some(f) = self.stack.pop() {
+            if f.is_key {
+                // The complex key is complete: its value comes next.
+                if let Some(parent) = self.stack.last_mut() {
+                    parent.key = Some(Key::Other);
+                }
+            }
+        }
+    }
+
+    /// Lenient mode: an anchored scalar's text, for aliases to it used as keys.
+    fn anchor(&mut self, id: usize, val: &str) {
+        if id != 0 && self.lenient {
+            self.anchors.insert(id, val.to_string());
+        }
+    }
+
+    /// An alias: a node whose value only the full parse knows. As a key, it is the anchored
+    /// scalar's text (or a complex key).
+    fn alias(&mut self, id: usize, line: usize, column: usize) -> Result<(), Stop> {
+        self.full()?;
+        let Some(top) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        if !top.is_map {
+            return Ok(());
+        }
+        if top.key.take().is_some() {
+            return Ok(()); // a value
+        }
+        match self.anchors.get(&id).cloned() {
+            Some(text) => self.key(&text, false, line, column),
+            None => {
+                if let Some(top) = self.stack.last_mut() {
+                    top.key = Some(Key::Other);
+                }
+                Ok(())
+            }
+        }
     }
 
     /// A scalar. `val` is its text, `None` when the caller cannot give it cheaply (then the
@@ -293,10 +470,15 @@ impl Builder {
         line: usize,
         column: usize,
     ) -> Result<(), Stop> {
+        if tagged {
+            // `!!null`, `!!binary`, `!!int x`...: only the full parse says what it is.
+            self.full()?;
+        }
         let Some(top) = self.stack.last_mut() else {
+            self.root_pos.get_or_insert((line, column));
             let v = val.ok_or(Stop::Unsure)?;
             if tagged {
-                return Err(Stop::Full);
+                return Ok(()); // the full parse decides what it is
             }
             if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
                 return Ok(()); // an empty document
@@ -309,41 +491,14 @@ impl Builder {
         match top.key.take() {
             None => {
                 let v = val.ok_or(Stop::Unsure)?;
-                if v == "<<" {
-                    return Err(Stop::Full);
-                }
-                let k = if top.role == Role::Other {
-                    Key::Other
-                } else if tagged {
-                    return Err(Stop::Full);
-                } else {
-                    classify(top.role, v)
-                };
-                let b = bit(k);
-                if b != 0 {
-                    if top.seen & b != 0 {
-                        return Err(Stop::Invalid(DocError {
-                            message: format!(
-                                "duplicate key `{v}`: the object's identity would be ambiguous"
-                            ),
-                            line,
-                            column,
-                        }));
-                    }
-                    top.seen |= b;
-                    if let (Key::Helm4, Role::Annotations(i)) = (k, top.role) {
-                        // Its presence is what counts, whatever the value.
-                        self.objects[i].helm4_filename = true;
-                    }
-                }
-                top.key = Some(k);
+                self.key(v, tagged, line, column)
             }
             Some(k) => {
                 let role = top.role;
                 if let Some((i, field)) = field_of(role, k) {
                     let v = val.ok_or(Stop::Unsure)?;
                     if tagged || (plain && !plain_is_string(v)) {
-                        return Err(Stop::Full);
+                        return self.full();
                     }
                     let o = &mut self.objects[i];
                     match field {
@@ -360,8 +515,51 @@ impl Builder {
                         }
                     }
                 }
+                Ok(())
             }
         }
+    }
+
+    /// A mapping key `v` in the innermost mapping: classify it, and refuse a duplicate identity
+    /// key (any other duplicate is Kubernetes' "the last one wins").
+    fn key(&mut self, v: &str, tagged: bool, line: usize, column: usize) -> Result<(), Stop> {
+        let role = match self.stack.last() {
+            Some(top) => top.role,
+            None => return Ok(()),
+        };
+        let k = if v == "<<" {
+            // A merge key: what it brings in is not a duplicate of what the mapping says.
+            self.full()?;
+            Key::Other
+        } else if role == Role::Other {
+            Key::Other
+        } else {
+            if tagged {
+                self.full()?;
+            }
+            classify(role, v)
+        };
+        let Some(top) = self.stack.last_mut() else {
+            return Ok(());
+        };
+        let b = bit(k);
+        if b != 0 {
+            if top.seen & b != 0 {
+                return Err(Stop::Invalid(DocError {
+                    message: format!(
+                        "duplicate key `{v}`: the object's identity would be ambiguous"
+                    ),
+                    line,
+                    column,
+                }));
+            }
+            top.seen |= b;
+            if let (Key::Helm4, Role::Annotations(i)) = (k, top.role) {
+                // Its presence is what counts, whatever the value.
+                self.objects[i].helm4_filename = true;
+            }
+        }
+        top.key = Some(k);
         Ok(())
     }
 
@@ -416,22 +614,23 @@ pub fn identify_quick(text: &str) -> Option<DocInfo> {
 }
 
 /// The YAML parser's event stream through the identity state machine; documents that need it
-/// (aliases, merge keys, tags, identity values that are not plainly strings) take the exact full
-/// parse.
+/// (aliases, merge keys, tags, identity values that are not plainly strings) take their values
+/// from the exact full parse.
 pub fn identify_events(text: &str) -> Result<DocInfo, DocError> {
+    events(text, false)
+}
+
+/// The parser's events through the lenient [`Builder`] (which checks the document's shape and
+/// refuses duplicate identity keys, whatever else the document holds), then, when `full` or
+/// when only a full parse can give the values, the identity from a full parse.
+fn events(text: &str, full: bool) -> Result<DocInfo, DocError> {
+    no_yaml11_line_breaks(text)?;
     let mut parser = Parser::new_from_str(text);
-    let mut b = Builder::new();
+    let mut b = Builder::lenient();
     while let Some(ev) = parser.next_event() {
         let (ev, span) = match ev {
             Ok(x) => x,
-            Err(e) => {
-                let m = e.marker();
-                return Err(DocError {
-                    message: scan_message(&e),
-                    line: m.line(),
-                    column: m.col() + 1,
-                });
-            }
+            Err(e) => return Err(scan_error(text, &e)),
         };
         let (line, column) = (span.start.line(), span.start.col() + 1);
         let step = match ev {
@@ -439,27 +638,34 @@ pub fn identify_events(text: &str) -> Result<DocInfo, DocError> {
                 b.document_start();
                 Ok(())
             }
-            Event::Alias(_) => Err(Stop::Full),
+            Event::Alias(id) => b.alias(id, line, column),
             Event::MappingStart(_, _, ref tag) => b.start(true, tag.is_some(), line, column),
             Event::SequenceStart(_, _, ref tag) => b.start(false, tag.is_some(), line, column),
             Event::MappingEnd | Event::SequenceEnd => {
                 b.end();
                 Ok(())
             }
-            Event::Scalar(ref val, style, _, ref tag) => b.scalar(
-                Some(val),
-                style == ScalarStyle::Plain,
-                tag.is_some(),
-                line,
-                column,
-            ),
+            Event::Scalar(ref val, style, anchor, ref tag) => {
+                b.anchor(anchor, val);
+                b.scalar(
+                    Some(val),
+                    style == ScalarStyle::Plain,
+                    tag.is_some(),
+                    line,
+                    column,
+                )
+            }
             _ => Ok(()),
         };
         match step {
             Ok(()) => {}
             Err(Stop::Invalid(e)) => return Err(e),
-            Err(Stop::Full | Stop::Unsure) => return identify_full(text),
+            // Not in lenient mode; were it ever, the full parse answers.
+            Err(Stop::Full | Stop::Unsure) => return full_parse(text, b.root_pos),
         }
+    }
+    if full || b.needs_full {
+        return full_parse(text, b.root_pos);
     }
     Ok(b.finish())
 }
@@ -502,17 +708,27 @@ fn finish(objects: Vec<Object>, lists: &[(usize, Vec<usize>)]) -> Vec<Object> {
         .collect()
 }
 
-/// The slow, exact path: a full parse of the document with serde-saphyr.
+/// The slow, exact path: the parser's checks (shape, duplicate identity keys) as on the other
+/// paths, then the identity from a full parse of the document with serde-saphyr.
 pub fn identify_full(text: &str) -> Result<DocInfo, DocError> {
-    let opts = crate::yamlio::options();
+    events(text, true)
+}
+
+/// The identity from a full parse with serde-saphyr (duplicate keys: the last one wins, as in
+/// Kubernetes; duplicate identity keys were refused before). `root` locates the root node for
+/// a shape error.
+fn full_parse(text: &str, root: Option<(usize, usize)>) -> Result<DocInfo, DocError> {
+    let opts = crate::yamlio::manifest_options();
     let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, opts).map_err(|e| {
         let (line, column) = crate::yamlio::error_position(&e);
+        let (line, column) = on_a_line(text, line, column);
         DocError {
             message: format!("invalid YAML: {}", crate::yamlio::error_message(&e)),
             line,
             column,
         }
     })?;
+    let (line, column) = root.unwrap_or((1, 1));
     let mut objects = Vec::new();
     for d in docs {
         match d {
@@ -534,8 +750,8 @@ pub fn identify_full(text: &str) -> Result<DocInfo, DocError> {
                     objects.push(root);
                 }
             }
-            Value::Array(_) => return Err(shape_error("a list", 1, 1)),
-            _ => return Err(shape_error("a scalar", 1, 1)),
+            Value::Array(_) => return Err(shape_error("a list", line, column)),
+            _ => return Err(shape_error("a scalar", line, column)),
         }
     }
     Ok(DocInfo { objects })
@@ -654,5 +870,113 @@ mod tests {
             .unwrap_err()
             .message
             .contains("duplicate key `kind`"));
+    }
+
+    /// Every path gives the same answer: `identify` (quick scan first), the event path and the
+    /// full parse.
+    fn all_paths(doc: &str) -> Result<DocInfo, DocError> {
+        let full = identify_full(doc);
+        assert_eq!(
+            identify_events(doc),
+            full,
+            "event path vs full parse: {doc:?}"
+        );
+        assert_eq!(identify(doc), full, "identify vs full parse: {doc:?}");
+        full
+    }
+
+    #[test]
+    fn yaml11_line_breaks_are_refused_on_every_path() {
+        let cases = [
+            ("\u{2028}", "U+2028 LINE SEPARATOR", "`\\L`"),
+            ("\u{85}", "U+0085 NEXT LINE (NEL)", "`\\N`"),
+            ("\u{2029}", "U+2029 PARAGRAPH SEPARATOR", "`\\P`"),
+        ];
+        for (c, name, escape) in cases {
+            for (doc, line, column) in [
+                // Kubernetes reads the name as `spaces-argocd-plugin`: a conflict.
+                (format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: spaces-argocd-plugin{c}\n  namespace: argocd\n"), 4, 29),
+                // The comment ends there for Kubernetes, and the rest is content.
+                (format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # é{c}namespace: b\n"), 4, 14),
+                (format!("---\napiVersion: v1\nkind: Secret\nmetadata: {{name: &n s}}\nstringData: {{p: \"ü{c}\", q: *n}}\n"), 5, 19),
+                (format!("{c}apiVersion: v1\n"), 1, 1),
+            ] {
+                assert_eq!(identify_quick(&doc), None);
+                let e = all_paths(&doc).expect_err(&doc);
+                assert_eq!((e.line, e.column), (line, column), "{doc:?}");
+                assert!(e.message.contains(name), "{}", e.message);
+                assert!(e.message.contains(escape), "{}", e.message);
+                assert!(e.message.contains("YAML 1.1"), "{}", e.message);
+                assert!(!e.message.contains(c), "{}", e.message);
+                assert!(!e.message.contains("plugin") && !e.message.contains('é'));
+            }
+        }
+        // Escaped, they are text to every reader.
+        let o = one("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"a\\Lb\\Nc\\P\"}\n");
+        assert_eq!(o.name.as_deref(), Some("a\u{2028}b\u{85}c\u{2029}"));
+    }
+
+    #[test]
+    fn duplicate_keys_follow_one_rule_whatever_the_document_holds() {
+        // Not identity keys: the last one wins on every path, with or without anchors and tags.
+        for extra in ["", "x: &a 1\ny: *a\n", "x: !!str 1\n", "<<: {z: 1}\n"] {
+            let doc = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nm\n  labels: {{app: a, app: b}}\ndata:\n  k: 1\n  k: 2\n{extra}");
+            let d = all_paths(&doc).expect(&doc);
+            assert_eq!(d.objects.len(), 1);
+            assert_eq!(d.objects[0].name.as_deref(), Some("nm"));
+        }
+        // Identity keys: refused on every path, in the same words.
+        for (doc, key) in [
+            ("apiVersion: v1\nkind: A\nkind: B\n", "kind"),
+            ("apiVersion: v1\nkind: &k A\nx: *k\nkind: B\n", "kind"),
+            ("apiVersion: v1\nkind: !!str A\nmetadata: {name: a, name: b}\n", "name"),
+            ("apiVersion: v1\nkind: A\nmetadata:\n  <<: {namespace: m}\n  labels: {spaces-postrender.dev/generated: x, spaces-postrender.dev/generated: y}\n", "spaces-postrender.dev/generated"),
+            ("&n name: x\nkind: A\nmetadata:\n  name: a\n  *n : b\n", "name"),
+            ("kind: List\napiVersion: v1\nitems:\n- {apiVersion: v1, kind: A, x: &q 1, apiVersion: v2}\n", "apiVersion"),
+            ("kind: A\n[a]: b\nkind: B\n", "kind"),
+        ] {
+            let e = all_paths(doc).expect_err(doc);
+            assert!(
+                e.message
+                    .contains(&format!("duplicate key `{key}`: the object's identity")),
+                "{doc:?}: {}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn parser_messages_do_not_quote_the_input() {
+        for doc in [
+            "apiVersion: v1\nkind: Secret\nstringData: {p: @x}\n",
+            "apiVersion: v1\nkind: Secret\nstringData: {p: `x}\n",
+            "apiVersion: v1\nkind: Secret\nstringData: {p: [x}}\n",
+            "apiVersion: v1\nkind: Secret\nstringData: {p: \u{1}}\n",
+        ] {
+            let e = all_paths(doc).expect_err(doc);
+            assert!(e.message.is_ascii(), "{}", e.message);
+            assert!(
+                !e.message.contains(['@', '\u{1}']) && !e.message.contains("`x"),
+                "{}",
+                e.message
+            );
+            assert_eq!(e.line, 3, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn errors_point_at_a_line_of_the_document() {
+        // Directives: lines count from the document's first line, the directive's.
+        let e = all_paths("%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n")
+            .expect_err("unclosed");
+        assert_eq!((e.line, e.column), (5, 11));
+        // A directive the stream splitter cut from its `---` document: the directive's line.
+        let e = all_paths("%YAML 1.1\n# c\n").expect_err("directive only");
+        assert_eq!((e.line, e.column), (2, 4));
+        assert!(e.message.contains("directive"), "{}", e.message);
+        // The end of the input is the end of the last line, not a line after it.
+        let e = all_paths("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 'a\n")
+            .expect_err("unclosed quote");
+        assert!(e.line <= 4, "{e:?}");
     }
 }

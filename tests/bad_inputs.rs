@@ -154,6 +154,19 @@ fn cases() -> Vec<Case> {
         pr("error-after-good-documents", format!("{CM}{CM}---\napiVersion: v1\nkind: [\n"), 1, Empty),
         pr("unknown-anchor", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: *nope}\n", 1, Empty),
         pr("directive-inside-stream", format!("{CM}%YAML 1.1\n"), 1, Empty),
+        pr("directive-error-line", "%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n", 1, Empty),
+        // A character of the input never appears in a message (it may be a Secret's data).
+        pr("unexpected-character-not-shown", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  p: @x\n", 1, Empty),
+        pr("mismatched-bracket-not-shown", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: [x}\n", 1, Empty),
+        // Kubernetes' YAML 1.1 reader ends a line at NEL, LS and PS; YAML 1.2 readers do not.
+        pr("line-separator-after-identity", "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: spaces-argocd-plugin\u{2028}\n  namespace: argocd\nrules: []\n", 1, Empty),
+        pr("next-line-in-a-comment", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm # note\u{85}namespace: other\n", 1, Empty),
+        pr("paragraph-separator-in-a-string", format!("{CM}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: b, labels: {{x: &a y}}}}\nstringData:\n  k: \"a\u{2029}b\"\n  j: *a\n"), 1, Empty),
+        // Duplicate keys: one rule, whatever else the document holds (anchors, tags).
+        pr("duplicate-label-key-with-anchor-passes", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    app: a\n    app: b\ndata:\n  a: &v \"1\"\n  b: *v\n", 0, InputThenGenerated),
+        pr("duplicate-data-key-with-tag-passes", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: !!str 1\n  a: \"2\"\n", 0, InputThenGenerated),
+        pr("duplicate-identity-key-with-anchor", "apiVersion: v1\nkind: &k ConfigMap\nmetadata: {name: x}\ndata: {a: *k}\nkind: Secret\n", 1, Empty),
+        pr("duplicate-identity-key-through-an-alias", "apiVersion: v1\n&n name: x\nkind: ConfigMap\nmetadata:\n  name: x\n  *n : y\n", 1, Empty),
         // --- values files with the same defects ---
         values_file("values-tab-indentation", "features:\n\talpha: {}\n", 1),
         values_file("values-invalid-utf8", b"features:\n  alpha:\n    eso: {namespace: \xff}\n".to_vec(), 1),

@@ -186,3 +186,129 @@ fn values_and_set_arguments_never_reach_stderr() {
         assert!(!out.status.success(), "{flag}: expected a failure");
     }
 }
+
+/// Characters that occur in the tool's own words (its messages, hints, the `# Source:` path of
+/// the documents below, JSON punctuation). Any other character of a Secret's data found on
+/// stderr came from the data.
+fn in_vocabulary(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " \n\t.,:;()[]{}<>'\"`-_/!#|=+?*&%\\".contains(c)
+}
+
+/// The data alphabet: YAML indicators that break a document in many ways, characters no
+/// message ever uses (`@$^~`, non-ASCII letters), and line breaks of YAML 1.1.
+const DATA_CHARS: &[char] = &[
+    '@', '$', '^', '~', 'ß', 'ж', 'λ', '中', 'ø', 'é', '`', '!', '&', '*', '%', '|', '>', '[', ']',
+    '{', '}', ',', ':', '#', '\'', '"', '\\', '-', '?', '\t', '\u{85}', '\u{2028}', '\u{1}',
+    '\u{7f}', 'a', 'Z', '0',
+];
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.below(from.len())]
+    }
+}
+
+/// A random malformed (mostly) Secret document: a unique marker and random characters in
+/// `data`/`stringData`, written in a random style, with a random defect near them.
+fn random_secret(rng: &mut XorShift, n: usize) -> (String, String) {
+    // Made of characters that are in no message, so that the oracle below can fail.
+    let marker: String = format!("ßж{}λ", n)
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => {
+                ['中', 'ø', 'é', '@', '$', '^', '~', 'ß', 'ж', 'λ'][c as usize - '0' as usize]
+            }
+            c => c,
+        })
+        .collect();
+    let mut datum = String::new();
+    for _ in 0..1 + rng.below(4) {
+        datum.push(rng.pick(DATA_CHARS));
+    }
+    let value = match rng.below(8) {
+        0 => format!("{datum}{marker}"),
+        1 => format!("\"{marker}{datum}"),
+        2 => format!("'{datum}{marker}"),
+        3 => format!("[{marker}, {datum}}}"),
+        4 => format!("\"{marker}\\{datum}\""),
+        5 => format!("{marker} {datum}"),
+        6 => datum.clone(),
+        _ => format!("&{marker} {datum}"),
+    };
+    let defect = match rng.below(6) {
+        0 => "\tnext: 1\n".to_string(),
+        1 => format!("  {datum}: {datum}\n"),
+        2 => format!(" bad: {datum}\n"),
+        3 => format!("  other: *{marker}\n"),
+        4 => format!("  k: !{datum} x\n"),
+        _ => String::new(),
+    };
+    let section = if rng.below(2) == 0 {
+        "data"
+    } else {
+        "stringData"
+    };
+    let doc = format!(
+        "---\n# Source: chart/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n  namespace: default\n{section}:\n  password: {value}\n{defect}"
+    );
+    (doc, format!("{marker}{datum}"))
+}
+
+/// Many random malformed Secrets: no character of their data (outside the message
+/// vocabulary) and no marker ever reaches stderr, in the human or the JSON format.
+#[test]
+fn random_malformed_secrets_never_reach_stderr() {
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let mut failing = 0;
+    let mut n = 0;
+    for stream in 0..12 {
+        // Every document of a stream is checked and every error reported: one run covers many.
+        let mut input = String::new();
+        let mut secret_chars = std::collections::BTreeSet::new();
+        for _ in 0..40 {
+            let (doc, data) = random_secret(&mut rng, n);
+            n += 1;
+            input.push_str(&doc);
+            secret_chars.extend(data.chars().filter(|c| !in_vocabulary(*c)));
+        }
+        for fmt in ["human", "json"] {
+            let out = run(
+                &[
+                    "--set",
+                    "features.alpha.argocdPlugin.enabled=true",
+                    "--diagnostics",
+                    fmt,
+                ],
+                input.as_bytes(),
+                &[],
+            );
+            assert!(!out.status.success(), "stream {stream} passed");
+            // (A failed run prints nothing on stdout; it is checked as well.)
+            let err = String::from_utf8_lossy(&[out.stderr, out.stdout].concat()).into_owned();
+            failing += err.matches("invalid-manifest").count();
+            for c in &secret_chars {
+                assert!(
+                    !err.contains(*c),
+                    "stream {stream} ({fmt}): data character {c:?} (U+{:04X}) reached stderr:\n{err}",
+                    *c as u32
+                );
+            }
+        }
+    }
+    // Most documents are malformed (or the test proves little).
+    assert!(
+        failing > 12 * 2 * 10,
+        "only {failing} malformed documents reported"
+    );
+}
