@@ -173,9 +173,8 @@ fn scan_error(text: &str, e: &serde_saphyr::granit_parser::ScanError) -> DocErro
         serde_saphyr::granit_parser::ErrorKind::ExpectedDocumentStart
     ) && directives_only(text)
     {
-        "invalid YAML: a directive (`%YAML` or `%TAG`) with no document after it: the stream \
-         is split at every `---` line, which cuts a directive off the document it introduces; \
-         remove the directive (Kubernetes reads YAML 1.1 without being told)"
+        "invalid YAML: a directive (`%YAML` or `%TAG`) with no document after it (a directive \
+         introduces the document that follows its `---` line)"
             .to_string()
     } else {
         format!("invalid YAML: {}", crate::yamlio::parser_message(e.kind()))

@@ -24,6 +24,25 @@ pub struct Doc<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Whether `doc` (the text before a `---` line) holds directives (`%YAML 1.1`) and nothing but
+/// comments and blank lines besides: then the `---` starts the directives' own document and is
+/// no boundary. Only the first lines are looked at, so this costs nothing for a usual document.
+fn only_directives(doc: &[u8]) -> bool {
+    let mut directives = 0;
+    for (i, line) in doc.split(|b| *b == b'\n').enumerate() {
+        let t = line.trim_ascii();
+        if i == 0 && t.starts_with(b"---") {
+            continue; // the document's own boundary line
+        }
+        match t.first() {
+            None | Some(b'#') => {}
+            Some(b'%') => directives += 1,
+            Some(_) => return false,
+        }
+    }
+    directives > 0
+}
+
 /// Splits documents from a reader.
 pub struct Splitter<R> {
     reader: R,
@@ -121,7 +140,9 @@ impl<R: Read> Splitter<R> {
                 Some(off) => {
                     let cand = from + off + 1;
                     if cand + 3 < self.end {
-                        if matches!(self.buf[cand + 3], b'\n' | b'\r' | b' ' | b'\t') {
+                        if matches!(self.buf[cand + 3], b'\n' | b'\r' | b' ' | b'\t')
+                            && !only_directives(&self.buf[self.start..cand])
+                        {
                             let s = self.start;
                             self.start = cand;
                             self.scan = cand;
@@ -226,6 +247,23 @@ mod tests {
                 "--- # c\nc: 3\n",
                 "---\tx\n----\nd\n"
             ]
+        );
+    }
+
+    #[test]
+    fn directives_stay_with_their_document() {
+        assert_eq!(
+            docs("%YAML 1.1\n# c\n---\na: 1\n---\nb: 2\n"),
+            vec!["%YAML 1.1\n# c\n---\na: 1\n", "---\nb: 2\n"]
+        );
+        assert_eq!(
+            docs("a: 1\n---\n%TAG ! tag:x,2000:\n---\nb: 2\n"),
+            vec!["a: 1\n", "---\n%TAG ! tag:x,2000:\n---\nb: 2\n"]
+        );
+        // A `%` inside a document is content, not a directive: the boundary stays.
+        assert_eq!(
+            docs("a: |\n  %x\n---\nb\n"),
+            vec!["a: |\n  %x\n", "---\nb\n"]
         );
     }
 

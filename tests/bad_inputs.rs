@@ -155,6 +155,7 @@ fn cases() -> Vec<Case> {
         pr("unknown-anchor", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: *nope}\n", 1, Empty),
         pr("directive-inside-stream", format!("{CM}%YAML 1.1\n"), 1, Empty),
         pr("directive-error-line", "%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n", 1, Empty),
+        pr("directive-stays-with-its-document", "%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", 0, InputThenGenerated),
         // A character of the input never appears in a message (it may be a Secret's data).
         pr("unexpected-character-not-shown", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  p: @x\n", 1, Empty),
         pr("mismatched-bracket-not-shown", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {p: [x}\n", 1, Empty),
