@@ -191,20 +191,7 @@ pub enum Command {
     },
 }
 
-/// The process's standard streams and environment.
-pub struct Io<'a> {
-    pub stdin: &'a mut dyn Read,
-    /// Whether stdin is a terminal (then it is not read).
-    pub stdin_is_terminal: bool,
-    /// Device and inode of standard input, when it has them: a values path with the same
-    /// identity is standard input under another name.
-    pub stdin_id: Option<(u64, u64)>,
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    /// Whether stderr is a terminal (then diffs are coloured, unless `NO_COLOR` is set).
-    pub stderr_is_terminal: bool,
-    pub env: &'a dyn Fn(&str) -> Option<String>,
-}
+pub use crate::procio::Io;
 
 fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
     let text = match format {
@@ -331,8 +318,14 @@ fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
     o.code
 }
 
+fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.read_to_end(&mut v)?;
+    Ok(v)
+}
+
 fn krm(io: &mut Io) -> i32 {
-    match crate::kustomize::read_all(io.stdin) {
+    match read_all(io.stdin) {
         Ok(input) => krm_input(io, &input),
         Err(e) => {
             let _ = writeln!(

@@ -290,17 +290,15 @@ fn opt_string(
 }
 
 fn parse_target(s: &str, field: &str, fields: &mut FieldMap, report: &mut Report) -> Target {
-    match s {
-        "space" => Target::Space,
-        "control-plane" => Target::ControlPlane,
-        "argocd" => Target::Argocd,
-        other => {
+    match Target::from_name(s) {
+        Some(t) => t,
+        None => {
             report.push(config_error(
                 fields,
                 field,
                 "config-value",
-                format!("{field} {other:?} is not a target"),
-                "use one of space, control-plane, argocd",
+                format!("{field} {s:?} is not a target"),
+                &format!("use one of {}", Target::names()),
             ));
             Target::Space
         }

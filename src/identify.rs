@@ -22,14 +22,14 @@
 //! label, the Helm 4 file-name annotation, a Deployment's service account). `kind: *List`
 //! documents yield their items. `tests/identify_props.rs` checks that the three agree.
 
-use crate::render::MARKER_LABEL;
+use crate::k8s::MARKER_LABEL;
 use serde_json::Value;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 mod quick;
 
 /// The Helm 4 annotation naming the template file of each document.
-pub const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+pub use crate::k8s::HELM4_FILENAME;
 
 /// What the tool needs to know about one object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,10 +48,7 @@ pub struct Object {
 impl Object {
     /// The API group: `rbac.authorization.k8s.io` for `rbac.authorization.k8s.io/v1`, "" for `v1`.
     pub fn group(&self) -> &str {
-        match self.api_version.as_deref() {
-            Some(av) => av.rsplit_once('/').map(|(g, _)| g).unwrap_or(""),
-            None => "",
-        }
+        self.api_version.as_deref().map_or("", crate::k8s::group_of)
     }
 }
 

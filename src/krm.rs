@@ -20,8 +20,8 @@
 use crate::diag::{Diagnostic, Origin, Report};
 use crate::features::Features;
 use crate::fnconfig::{self, FieldMap, ResourceRef};
+use crate::k8s::{MARKER_LABEL, MARKER_VALUE};
 use crate::pipeline::{self, Settings};
-use crate::render::{MARKER_LABEL, MARKER_VALUE};
 use crate::{EXIT_INVALID, EXIT_OK};
 use serde_json::{json, Map, Value};
 
@@ -63,7 +63,7 @@ fn object_ref(v: &Value) -> Option<ResourceRef> {
     })
 }
 
-use crate::plan::group_of;
+use crate::k8s::group_of;
 
 /// Identity as SPEC §5 defines it: apiVersion group, kind, namespace, name.
 fn identity(v: &Value) -> Option<(String, String, Option<String>, String)> {

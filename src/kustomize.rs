@@ -11,13 +11,12 @@
 //! The executable is this binary under that name (a symlink or a copy): `main.rs` sees the
 //! name in `argv[0]`. `spaces-postrender install-kustomize-plugin` puts it there.
 
-use crate::cli::Io;
 use crate::diag::{Diagnostic, Report};
 use crate::fnconfig;
 use crate::pipeline;
+use crate::procio::Io;
 use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The executable's file name, which is also the config kind.
@@ -227,12 +226,6 @@ fn link_or_copy(exe: &Path, dest: &Path, _copy: bool) -> std::io::Result<()> {
 }
 
 /// Read all of standard input (the KRM and Helm 4 paths need it whole).
-pub fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    r.read_to_end(&mut v)?;
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

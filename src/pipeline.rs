@@ -13,6 +13,7 @@
 use crate::diag::{Diagnostic, Origin};
 use crate::features::Features;
 use crate::identify::{self, Object};
+use crate::k8s;
 use crate::plan::{self, Plan, Planned, Subject, SubjectRule, Target};
 use crate::render;
 use crate::stream::{self, Splitter};
@@ -263,7 +264,7 @@ fn is_controller(o: &Object) -> bool {
 }
 
 fn marked(o: &Object) -> bool {
-    o.marker.as_deref() == Some(render::MARKER_VALUE)
+    o.marker.as_deref() == Some(k8s::MARKER_VALUE)
 }
 
 /// Stale output of an earlier run: the marker label on an identity the tool generates for some
@@ -720,25 +721,6 @@ fn scan_parallel<R: Read>(sp: &mut Splitter<R>, st: &mut Scanner) {
     });
 }
 
-/// A DNS-1123 label: at most 63 characters of `[a-z0-9-]`, alphanumeric at both ends.
-fn valid_label(s: &str) -> bool {
-    s.len() <= 63 && valid_part(s)
-}
-
-fn valid_part(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-/// A DNS-1123 subdomain, as Kubernetes checks it: at most 253 characters, dot-separated parts
-/// that are alphanumeric at both ends (no limit on one part's length).
-fn valid_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(valid_part)
-}
-
 /// SPEC §4's rules for the ServiceAccount the RBAC binds, without checking the names.
 /// Errors only for a malformed `--controller-service-account`.
 fn choose_subject(
@@ -848,7 +830,7 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
             .hint("name the subject with --controller-service-account NAMESPACE/NAME"),
         );
     }
-    if !valid_label(&subject.namespace) {
+    if !k8s::is_dns_label(&subject.namespace) {
         errors.push(
             Diagnostic::error(
                 "bad-subject",
@@ -862,7 +844,7 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
             .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"),
         );
     }
-    if !valid_subdomain(&subject.name) {
+    if !k8s::is_dns_subdomain(&subject.name) {
         errors.push(
             Diagnostic::error(
                 "bad-subject",

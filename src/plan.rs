@@ -5,6 +5,7 @@
 
 use crate::diag::Origin;
 use crate::features::{Features, Sourced};
+use crate::k8s::{group_of, RBAC_GROUP, RBAC_V1};
 use serde::Serialize;
 
 /// The cluster the generated objects are for.
@@ -21,6 +22,19 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every target, in the order they are listed to users.
+    pub const ALL: [Target; 3] = [Target::Space, Target::ControlPlane, Target::Argocd];
+
+    /// The target named `name` (`space`, `control-plane`, `argocd`).
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The names, for messages: `space, control-plane, argocd`.
+    pub fn names() -> String {
+        Target::ALL.map(Target::as_str).join(", ")
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Space => "space",
@@ -207,12 +221,6 @@ fn binding(
     }
 }
 
-/// The API group of an apiVersion: `rbac.authorization.k8s.io` for
-/// `rbac.authorization.k8s.io/v1`, "" (core) for `v1`.
-pub fn group_of(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("")
-}
-
 /// Whether the tool generates an object of this group, kind and name for *some* values and
 /// target (SPEC §5): only such an object, carrying the marker label, is stale output of an
 /// earlier run. Anything else with the marker label is the user's and passes through.
@@ -227,9 +235,6 @@ pub fn is_own_identity(group: &str, kind: &str, name: &str) -> bool {
         _ => false,
     }
 }
-
-const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
-const RBAC_V1: &str = "rbac.authorization.k8s.io/v1";
 
 /// A Role and its RoleBinding named `name` in the Argo CD plugin's component: planned when
 /// `planned` holds (rule, namespace, causes), else both listed as skipped with what would
@@ -481,7 +486,7 @@ mod tests {
                         "features.alpha.eso.namespace=some-ns",
                         "features.alpha.argocdPlugin.target.secretNamespace=gitops",
                     ]);
-                    for t in [Target::Space, Target::ControlPlane, Target::Argocd] {
+                    for t in Target::ALL {
                         for o in plan(&f, t, &subject()).objects {
                             seen += 1;
                             assert!(

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The label every generated object carries, so that a later run recognises (and replaces) it.
-pub const MARKER_LABEL: &str = "spaces-postrender.dev/generated";
-pub const MARKER_VALUE: &str = "true";
+pub use crate::k8s::{MARKER_LABEL, MARKER_VALUE};
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("_meta.yaml", include_str!("templates/_meta.yaml")),
@@ -119,11 +118,11 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
     }
     let mut annotations: BTreeMap<String, String> = o.annotations.iter().cloned().collect();
     if helm4 {
-        annotations.insert(crate::identify::HELM4_FILENAME.into(), source.clone());
+        annotations.insert(crate::k8s::HELM4_FILENAME.into(), source.clone());
     }
     let mut labels = BTreeMap::new();
-    labels.insert("app.kubernetes.io/part-of", "spaces");
-    labels.insert("app.kubernetes.io/component", o.component);
+    labels.insert(crate::k8s::PART_OF_LABEL, "spaces");
+    labels.insert(crate::k8s::COMPONENT_LABEL, o.component);
     labels.insert(MARKER_LABEL, MARKER_VALUE);
     let ctx = ObjCtx {
         source,

@@ -340,7 +340,7 @@ pub fn explain(
         })
         .collect();
     let used = plan.objects.iter().any(|o| o.uses_subject);
-    let other_targets = [Target::Space, Target::ControlPlane, Target::Argocd]
+    let other_targets = Target::ALL
         .into_iter()
         .filter(|t| *t != settings.target)
         .map(|t| OtherTarget {
