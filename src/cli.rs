@@ -575,8 +575,8 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
     EXIT_OK
 }
 
-/// `why`: the same scan and decision as a post-render run (`pipeline::scan_input` into a sink,
-/// then `pipeline::decide`), printed as an explanation instead of rendered.
+/// `why`: the same scan and decision as a post-render run (`scan::scan_input` into a sink,
+/// then `decide::decide`), printed as an explanation instead of rendered.
 fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i32 {
     let mut report = Report::default();
     let values_from_stdin = run
@@ -602,11 +602,11 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
         Err(code) => return code,
     };
     let settings = settings(io, run);
-    let wanted = pipeline::Wanted::new(&features, settings.target);
+    let wanted = crate::scan::Wanted::new(&features, settings.target);
     let scanned = match input {
-        Some("-") => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
+        Some("-") => crate::scan::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => pipeline::scan_input_from(
+            Ok(f) => crate::scan::scan_input_from(
                 std::io::BufReader::with_capacity(1 << 20, f),
                 &mut std::io::sink(),
                 &wanted,
@@ -623,9 +623,9 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
             .hint("check the path given to --input")]),
         },
         None if io.stdin_is_terminal || values_from_stdin => {
-            pipeline::scan_input(std::io::empty(), &mut std::io::sink(), &wanted)
+            crate::scan::scan_input(std::io::empty(), &mut std::io::sink(), &wanted)
         }
-        None => pipeline::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
+        None => crate::scan::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
     };
     let scan = match scanned {
         Ok(s) => s,
@@ -635,12 +635,12 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
             return EXIT_INVALID;
         }
     };
-    let pipeline::Decision {
+    let crate::decide::Decision {
         plan,
         subject,
         notes,
         write,
-    } = match pipeline::decide(&settings, &features, &scan) {
+    } = match crate::decide::decide(&settings, &features, &scan) {
         Ok(d) => d,
         Err(ds) => {
             report.extend(ds);

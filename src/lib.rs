@@ -7,6 +7,7 @@
 //! [`why`] explains a run from the same plan; [`golden`] and [`sarif`] serve CI.
 
 pub mod cli;
+pub mod decide;
 pub mod diag;
 pub mod features;
 pub mod fnconfig;
@@ -22,8 +23,10 @@ pub mod plan;
 pub mod procio;
 pub mod render;
 pub mod sarif;
+pub mod scan;
 pub mod schema;
 pub mod sniff;
+pub mod spool;
 pub mod stream;
 pub mod values;
 pub mod why;

@@ -2,8 +2,8 @@
 //! and source) and how the controller subject was chosen; and every object that is *not*
 //! generated, with the settings that would turn it on.
 //!
-//! Provenance is not computed here. The rendered input goes through [`pipeline::scan_input`]
-//! (into a sink) and [`pipeline::decide`], which return the same [`Plan`] and [`Subject`] that
+//! Provenance is not computed here. The rendered input goes through [`crate::scan::scan_input`]
+//! (into a sink) and [`crate::decide::decide`], which return the same [`Plan`] and [`Subject`] that
 //! `generate` and the post-renderer render from; this module only formats them. An explanation
 //! therefore cannot drift from what is generated.
 //!
@@ -57,9 +57,10 @@
 
 use crate::diag::Origin;
 use crate::features::Features;
-use crate::pipeline::{ControllerDeployment, Scan, Settings};
+use crate::pipeline::Settings;
 use crate::plan::{self, Cause, Plan, Planned, Skipped, Subject, SubjectRule, Target};
 use crate::render;
+use crate::scan::{ControllerDeployment, Scan};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -297,7 +298,7 @@ fn why_object(target: Target, o: &Planned, written: bool, present: &[String]) ->
     }
 }
 
-/// Build the explanation from what [`crate::pipeline::decide`] returned for this run.
+/// Build the explanation from what [`crate::decide::decide`] returned for this run.
 ///
 /// `write` is `decide`'s per-object flag (false: the input already has the object) and
 /// `notes` its infos, whose origins say where the input has it.

@@ -4,7 +4,7 @@
 
 mod common;
 use proptest::prelude::*;
-use spaces_postrender::pipeline::{scan_input_with, Wanted};
+use spaces_postrender::scan::{scan_input_with, Wanted};
 use spaces_postrender::stream::{split_all, Splitter};
 use std::io::Read;
 

@@ -1,0 +1,266 @@
+//! The decision, once the input is scanned: the controller subject (SPEC §4's rules), the plan
+//! for these values and target, and what the input already holds (replaced, skipped,
+//! conflicting, removed).
+
+use crate::diag::{Diagnostic, Origin};
+use crate::features::Features;
+use crate::identify::Object;
+use crate::k8s;
+use crate::plan::{self, Plan, Planned, Subject, SubjectRule, Target};
+use crate::scan::{input_origin, ControllerDeployment, Removed, Scan};
+
+/// Options that are not values.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub target: Target,
+    /// `--namespace`.
+    pub namespace: Option<String>,
+    /// `$HELM_NAMESPACE`.
+    pub helm_namespace: Option<String>,
+    /// `--controller-service-account NAMESPACE/NAME`.
+    pub controller_sa: Option<String>,
+    /// Running as a Helm 4 plugin (`$HELM_PLUGIN_NAME` set).
+    pub helm4_env: bool,
+}
+
+/// SPEC §4's rules for the ServiceAccount the RBAC binds, without checking the names.
+/// Errors only for a malformed `--controller-service-account`.
+fn choose_subject(
+    settings: &Settings,
+    f: &Features,
+    controller: Option<&ControllerDeployment>,
+) -> Result<Subject, Vec<Diagnostic>> {
+    let fallback_ns = || -> (String, Origin) {
+        if let Some(ns) = settings.namespace.as_ref().filter(|s| !s.is_empty()) {
+            (
+                ns.clone(),
+                Origin::Flag {
+                    flag: "--namespace".into(),
+                },
+            )
+        } else if let Some(ns) = settings.helm_namespace.as_ref().filter(|s| !s.is_empty()) {
+            (
+                ns.clone(),
+                Origin::Env {
+                    name: "HELM_NAMESPACE".into(),
+                },
+            )
+        } else {
+            ("upbound-system".into(), Origin::Default)
+        }
+    };
+    Ok(if let Some(raw) = &settings.controller_sa {
+        let flag = Origin::Flag {
+            flag: "--controller-service-account".into(),
+        };
+        let Some((ns, name)) = raw.split_once('/') else {
+            return Err(vec![Diagnostic::error(
+                "bad-flag",
+                "",
+                format!("--controller-service-account {raw:?} is not NAMESPACE/NAME"),
+            )
+            .at(Some(flag))
+            .hint("write it as upbound-system/spaces-controller")]);
+        };
+        Subject {
+            namespace: ns.into(),
+            name: name.into(),
+            rule: SubjectRule::Flag,
+            name_origin: flag.clone(),
+            namespace_origin: flag,
+        }
+    } else if let Some(d) = controller {
+        let o = input_origin(d.document, d.line, &d.source);
+        // Empty means absent, as in Kubernetes.
+        let (namespace, namespace_origin) = match d.namespace.as_ref().filter(|s| !s.is_empty()) {
+            Some(ns) => (ns.clone(), o.clone()),
+            None => fallback_ns(),
+        };
+        Subject {
+            namespace,
+            name: d
+                .service_account
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "default".into()),
+            rule: SubjectRule::Deployment,
+            name_origin: o,
+            namespace_origin,
+        }
+    } else if let Some(n) = &f.controller_sa_name {
+        let (namespace, namespace_origin) = fallback_ns();
+        Subject {
+            namespace,
+            name: n.value.clone(),
+            rule: SubjectRule::Values,
+            name_origin: n.origin.clone(),
+            namespace_origin,
+        }
+    } else {
+        let (namespace, namespace_origin) = fallback_ns();
+        Subject {
+            namespace,
+            name: "spaces-controller".into(),
+            rule: SubjectRule::Default,
+            name_origin: Origin::Default,
+            namespace_origin,
+        }
+    })
+}
+
+/// The problems of a subject that generated objects bind: invalid names, or two rendered
+/// `spaces-controller` Deployments that would each decide it.
+fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    if let (SubjectRule::Deployment, Some(a), Some(b)) =
+        (&subject.rule, &scan.controller, &scan.other_controller)
+    {
+        let at = |d: &ControllerDeployment| input_origin(d.document, d.line, &d.source).to_string();
+        errors.push(
+            Diagnostic::error(
+                "two-controllers",
+                "",
+                format!(
+                    "the input has {} Deployments named spaces-controller ({} and {}{}); which one's ServiceAccount the RBAC binds would be a guess",
+                    scan.controllers,
+                    at(a),
+                    at(b),
+                    if scan.controllers > 2 { ", ..." } else { "" }
+                ),
+            )
+            .at(Some(input_origin(b.document, b.line, &b.source)))
+            .hint("name the subject with --controller-service-account NAMESPACE/NAME"),
+        );
+    }
+    if !k8s::is_dns_label(&subject.namespace) {
+        errors.push(
+            Diagnostic::error(
+                "bad-subject",
+                "",
+                format!(
+                    "the controller namespace {:?} is not a valid namespace name",
+                    subject.namespace
+                ),
+            )
+            .at(Some(subject.namespace_origin.clone()))
+            .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"),
+        );
+    }
+    if !k8s::is_dns_subdomain(&subject.name) {
+        errors.push(
+            Diagnostic::error(
+                "bad-subject",
+                "",
+                format!(
+                    "the controller ServiceAccount name {:?} is not a valid name",
+                    subject.name
+                ),
+            )
+            .at(Some(subject.name_origin.clone()))
+            .hint("use --controller-service-account NAMESPACE/NAME to name it explicitly"),
+        );
+    }
+    errors
+}
+
+/// What to do with each planned object, once the input is read.
+#[derive(Debug)]
+pub struct Decision {
+    pub plan: Plan,
+    pub subject: Subject,
+    /// Infos (a Namespace already present, objects removed).
+    pub notes: Vec<Diagnostic>,
+    /// Per planned object: write it (false: the input already has it).
+    pub write: Vec<bool>,
+}
+
+/// Decide the plan once the input is scanned; report identity conflicts. The subject is
+/// resolved for every run (`why` shows it) but checked only when a planned object binds it.
+pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision, Vec<Diagnostic>> {
+    let subject = choose_subject(settings, f, scan.controller.as_ref())?;
+    let plan = plan::plan(f, settings.target, &subject);
+    let mut errors = Vec::new();
+    if plan.needs_subject() {
+        errors.extend(check_subject(&subject, scan));
+    }
+    let mut notes = Vec::new();
+    let mut write = vec![true; plan.objects.len()];
+    let same = |p: &Planned, o: &Object| {
+        o.kind.as_deref() == Some(p.kind)
+            && o.name.as_deref() == Some(p.name.as_str())
+            && o.group() == p.group()
+            // A namespaced object without a namespace lands in the release namespace, which may be ours.
+            && (p.namespace.is_none() || o.namespace.is_none() || o.namespace == p.namespace)
+    };
+    let mut removed = Removed {
+        count: scan.removed.count,
+        names: scan.removed.names.clone(),
+    };
+    for s in scan.seen.iter().filter(|s| s.own) {
+        if !plan.objects.iter().any(|p| same(p, &s.obj)) {
+            removed.note(&s.obj);
+        }
+    }
+    for (i, p) in plan.objects.iter().enumerate() {
+        for s in scan.seen.iter().filter(|s| !s.own && same(p, &s.obj)) {
+            let o = &s.obj;
+            let origin = input_origin(s.document, s.line, &s.source);
+            if p.kind == "Namespace" {
+                write[i] = false;
+                notes.push(
+                    Diagnostic::info(
+                        "namespace-present",
+                        "",
+                        format!(
+                            "the input already has Namespace {:?}; not generating it again",
+                            p.name
+                        ),
+                    )
+                    .at(Some(origin)),
+                );
+            } else {
+                let ns = p.namespace.as_deref().unwrap_or("");
+                errors.push(
+                    Diagnostic::error(
+                        "conflict",
+                        "",
+                        format!(
+                            "the input already has {} {}/{} (not made by spaces-postrender), and spaces-postrender would generate {} {}/{}",
+                            p.kind,
+                            o.namespace.as_deref().unwrap_or("<release namespace>"),
+                            p.name,
+                            p.kind,
+                            ns,
+                            p.name
+                        ),
+                    )
+                    .at(Some(origin))
+                    .hint("remove one of them: drop the chart's object, or turn the feature off in values"),
+                );
+            }
+        }
+    }
+    if removed.count > 0 {
+        let more = removed.count - removed.names.len();
+        notes.push(Diagnostic::info(
+            "removed",
+            "",
+            format!(
+                "removed {} object(s) that an earlier spaces-postrender run generated and these values no longer generate: {}{}",
+                removed.count,
+                removed.names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(Decision {
+            plan,
+            subject,
+            notes,
+            write,
+        })
+    } else {
+        Err(errors)
+    }
+}

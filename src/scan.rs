@@ -1,0 +1,585 @@
+//! The scan of the rendered input: split it, check every document (UTF-8, well-formed YAML,
+//! identity), write the untouched ones to the output byte for byte, drop the tool's own stale
+//! output, and remember what the decision needs (the controller Deployment, objects that may
+//! collide with a planned identity, what was removed), in memory bounded by the largest
+//! document. Past 1 MiB of input, documents are checked on two threads, always taken in stream
+//! order, so output and diagnostics do not depend on it.
+
+use crate::diag::{Diagnostic, Origin};
+use crate::features::Features;
+use crate::identify::{self, Object};
+use crate::k8s;
+use crate::plan::{self, Planned, Subject, SubjectRule, Target};
+use crate::stream::{self, Splitter};
+use std::io::{self, Read, Write};
+
+/// The `spaces-controller` Deployment seen in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerDeployment {
+    pub namespace: Option<String>,
+    pub service_account: Option<String>,
+    pub document: usize,
+    pub line: usize,
+    pub source: Option<String>,
+}
+
+/// An input object with the identity of one the tool plans for these values.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    pub(crate) obj: Object,
+    pub(crate) document: usize,
+    pub(crate) line: usize,
+    pub(crate) source: Option<String>,
+    /// Stale output of an earlier run (the marker label on an identity the tool generates):
+    /// its document was dropped and the object is generated again, or said removed.
+    pub(crate) own: bool,
+}
+
+/// How many names an info about removed objects lists before "and N more".
+const NAMED_AT_MOST: usize = 10;
+
+/// Objects an earlier run generated that these values no longer generate: dropped from the
+/// output, and named in an info. Only the first few names are kept (memory stays bounded).
+#[derive(Debug, Default)]
+pub struct Removed {
+    pub count: usize,
+    pub names: Vec<String>,
+}
+
+impl Removed {
+    pub(crate) fn note(&mut self, o: &Object) {
+        self.count += 1;
+        if self.names.len() < NAMED_AT_MOST {
+            self.names.push(describe(o));
+        }
+    }
+}
+
+/// `Role argocd/spaces-argocd-plugin`, `Namespace external-secrets`.
+fn describe(o: &Object) -> String {
+    let kind = o.kind.as_deref().unwrap_or("object");
+    let name = o.name.as_deref().unwrap_or("");
+    match o.namespace.as_deref() {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
+/// The last document when it does not end with a line break: appending after it needs one.
+#[derive(Debug)]
+pub(crate) struct Unterminated {
+    pub(crate) document: usize,
+    pub(crate) line: usize,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// What the scan of the input learned.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub documents: usize,
+    /// Bytes of input.
+    pub bytes: u64,
+    pub helm4_input: bool,
+    /// The first `spaces-controller` Deployment of the input.
+    pub controller: Option<ControllerDeployment>,
+    /// The second one, if any (two may not decide the subject).
+    pub other_controller: Option<ControllerDeployment>,
+    /// How many `spaces-controller` Deployments the input has.
+    pub controllers: usize,
+    pub(crate) seen: Vec<Seen>,
+    pub removed: Removed,
+    pub(crate) unterminated: Option<Unterminated>,
+}
+
+pub(crate) fn input_origin(document: usize, line: usize, source: &Option<String>) -> Origin {
+    Origin::Input {
+        document,
+        line,
+        source: source.clone(),
+    }
+}
+
+/// What checking one document found: what its objects mean to the scan, or why it was refused.
+enum Checked {
+    Ok(Summary),
+    /// Not UTF-8: the length of the valid prefix.
+    NotUtf8(usize),
+    Invalid(identify::DocError),
+}
+
+/// A document's objects, reduced to what [`Scanner::take`] looks at. Objects that matter to
+/// nothing here (the ConfigMaps and CRDs of a release) are dropped where they were made, which
+/// on a second thread avoids freeing memory across threads.
+struct Summary {
+    objects: usize,
+    helm4: bool,
+    /// How many objects are stale output of an earlier run ([`is_own`]).
+    own: usize,
+    /// In document order: objects that could be the controller Deployment, be generated, or
+    /// carry the marker.
+    relevant: Vec<Object>,
+}
+
+fn is_controller(o: &Object) -> bool {
+    o.kind.as_deref() == Some("Deployment")
+        && o.name.as_deref() == Some("spaces-controller")
+        && o.group() == "apps"
+}
+
+fn marked(o: &Object) -> bool {
+    o.marker.as_deref() == Some(k8s::MARKER_VALUE)
+}
+
+/// Stale output of an earlier run: the marker label on an identity the tool generates for some
+/// values (SPEC §5). A marker-labelled object of any other identity is the user's.
+fn is_own(o: &Object) -> bool {
+    marked(o)
+        && plan::is_own_identity(
+            o.group(),
+            o.kind.as_deref().unwrap_or(""),
+            o.name.as_deref().unwrap_or(""),
+        )
+}
+
+/// Check one document: UTF-8, well-formed YAML, and its objects.
+fn check_doc(bytes: &[u8]) -> Checked {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Checked::NotUtf8(e.valid_up_to()),
+    };
+    let text_nobom = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let info = match identify::identify(text_nobom) {
+        Ok(i) => i,
+        Err(e) => return Checked::Invalid(e),
+    };
+    let objects = info.objects.len();
+    // Our own generated documents (replaced) say nothing about who called us.
+    let helm4 = info.objects.iter().any(|o| o.helm4_filename && !marked(o));
+    let own = info.objects.iter().filter(|o| is_own(o)).count();
+    let mut relevant = info.objects;
+    relevant.retain(|o| {
+        is_controller(o)
+            || plan::is_own_identity(
+                o.group(),
+                o.kind.as_deref().unwrap_or(""),
+                o.name.as_deref().unwrap_or(""),
+            )
+    });
+    Checked::Ok(Summary {
+        objects,
+        helm4,
+        own,
+        relevant,
+    })
+}
+
+/// Where a document sits in the stream.
+#[derive(Clone, Copy)]
+struct DocAt {
+    index: usize,
+    line: usize,
+}
+
+/// The bookkeeping of [`scan_input`]: takes the checked documents in stream order.
+struct Scanner<'o> {
+    out: &'o mut dyn Write,
+    /// What the input is called in messages.
+    source: &'o str,
+    /// The identities planned for these values.
+    wanted: &'o Wanted,
+    scan: Scan,
+    errors: Vec<Diagnostic>,
+    /// Writing failed: stop reading.
+    broken: bool,
+}
+
+impl Scanner<'_> {
+    fn take(&mut self, at: DocAt, bytes: &[u8], checked: Checked) {
+        self.scan.documents += 1;
+        let info = match checked {
+            Checked::Ok(info) => info,
+            Checked::NotUtf8(off) => {
+                let line = at.line + memchr::memchr_iter(b'\n', &bytes[..off]).count();
+                self.errors.push(
+                    Diagnostic::error("invalid-utf8", "", format!("input document {} is not valid UTF-8 (byte {} of the document)", at.index, off + 1))
+                        .at(Some(input_origin(at.index, line, &None)))
+                        .hint("Kubernetes manifests must be UTF-8 text; check the chart for binary data outside base64 `data:` fields"),
+                );
+                return;
+            }
+            Checked::Invalid(e) => {
+                let source = stream::source_comment(bytes);
+                self.errors.push(
+                    Diagnostic::error("invalid-manifest", "", e.message.clone())
+                        .at(Some(input_origin(
+                            at.index,
+                            at.line + e.line.saturating_sub(1),
+                            &source,
+                        )))
+                        .hint(format!(
+                        "fix the template that rendered it (line {}, column {} of the document)",
+                        e.line, e.column
+                    )),
+                );
+                return;
+            }
+        };
+        if info.helm4 {
+            self.scan.helm4_input = true;
+        }
+        // Only a document made entirely of the tool's own stale objects is dropped: an object
+        // inside a List (or beside others) cannot be taken out without rewriting its neighbours.
+        let drop_doc = info.objects > 0 && info.own == info.objects;
+        if info.own > 0 && !drop_doc {
+            let own: Vec<String> = info
+                .relevant
+                .iter()
+                .filter(|o| is_own(o))
+                .map(describe)
+                .collect();
+            self.errors.push(
+                Diagnostic::error(
+                    "generated-in-list",
+                    "",
+                    format!(
+                        "input document {} holds {} generated by an earlier spaces-postrender run together with {} other object(s); it can be neither replaced nor kept without rewriting the others",
+                        at.index,
+                        own.join(", "),
+                        info.objects - info.own
+                    ),
+                )
+                .at(Some(input_origin(at.index, at.line, &stream::source_comment(bytes))))
+                .hint("give the tool the earlier output as separate documents (not a List), or delete those objects from the input"),
+            );
+        }
+        for o in &info.relevant {
+            if is_controller(o) {
+                self.scan.controllers += 1;
+                let d = ControllerDeployment {
+                    namespace: o.namespace.clone().filter(|s| !s.is_empty()),
+                    service_account: o.service_account.clone().filter(|s| !s.is_empty()),
+                    document: at.index,
+                    line: at.line,
+                    source: stream::source_comment(bytes),
+                };
+                if self.scan.controller.is_none() {
+                    self.scan.controller = Some(d);
+                } else if self.scan.other_controller.is_none() {
+                    self.scan.other_controller = Some(d);
+                }
+            }
+            let own = is_own(o);
+            if self.wanted.matches(o) {
+                self.scan.seen.push(Seen {
+                    obj: o.clone(),
+                    document: at.index,
+                    line: at.line,
+                    source: stream::source_comment(bytes),
+                    own,
+                });
+            } else if own && drop_doc {
+                self.scan.removed.note(o);
+            }
+        }
+        if drop_doc || !self.errors.is_empty() {
+            return;
+        }
+        if let Err(e) = self.out.write_all(bytes) {
+            self.errors.push(Diagnostic::error(
+                "write-output",
+                "",
+                format!("cannot write output: {e}"),
+            ));
+            self.broken = true;
+            return;
+        }
+        self.scan.unterminated = match bytes.last() {
+            Some(b'\n') | None => None,
+            Some(_) => Some(Unterminated {
+                document: at.index,
+                line: at.line,
+                bytes: bytes.to_vec(),
+            }),
+        };
+    }
+
+    fn read_error(&mut self, e: io::Error) {
+        self.errors.push(Diagnostic::error(
+            "read-input",
+            "",
+            format!("cannot read the manifests in {}: {e}", self.source),
+        ));
+    }
+}
+
+/// Input beyond this many bytes is checked on two threads (small charts never start one).
+pub const PARALLEL_AFTER: u64 = 1 << 20;
+/// Documents travel between the threads in batches of about this many bytes.
+const BATCH: usize = 128 * 1024;
+/// Batches in flight (being checked, or checked and waiting for an earlier one), which bounds
+/// memory.
+const IN_FLIGHT: usize = 8;
+
+/// Documents copied out of the splitter, and what checking them found.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    docs: Vec<(DocAt, usize, usize)>,
+    checked: Vec<Checked>,
+}
+
+impl Batch {
+    fn check(&mut self) {
+        self.checked.clear();
+        for &(_, s, e) in &self.docs {
+            self.checked.push(check_doc(&self.bytes[s..e]));
+        }
+    }
+}
+
+/// The identities the tool plans for these values, known before the input is read except for
+/// the controller namespace (which the input's Deployment may decide): the scan keeps only
+/// input objects that may collide with one of them, so memory does not grow with the stream.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    objects: Vec<Planned>,
+}
+
+impl Wanted {
+    /// What `f` plans for `target`, whatever the controller subject turns out to be.
+    pub fn new(f: &Features, target: Target) -> Wanted {
+        let placeholder = Subject {
+            namespace: String::new(),
+            name: String::new(),
+            rule: SubjectRule::Default,
+            name_origin: Origin::Default,
+            namespace_origin: Origin::Default,
+        };
+        Wanted {
+            objects: plan::plan(f, target, &placeholder).objects,
+        }
+    }
+
+    fn matches(&self, o: &Object) -> bool {
+        self.objects.iter().any(|p| {
+            o.kind.as_deref() == Some(p.kind)
+                && o.name.as_deref() == Some(p.name.as_str())
+                && o.group() == p.group()
+                && (p.in_controller_namespace
+                    || p.namespace.is_none()
+                    || o.namespace.is_none()
+                    || o.namespace == p.namespace)
+        })
+    }
+}
+
+/// Read the input, write untouched documents to `out` byte for byte, and remember what matters.
+/// Documents generated by an earlier run (they carry the marker label) are dropped here and
+/// generated again at the end.
+///
+/// Documents are checked in stream order on this thread until the input passes
+/// [`PARALLEL_AFTER`] bytes; then a second thread checks batches of documents while this one
+/// reads, splits, writes, and checks a batch itself whenever the other thread is busy. Either
+/// way every document is taken in stream order, so the output and the diagnostics are the same.
+pub fn scan_input(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+) -> Result<Scan, Vec<Diagnostic>> {
+    scan_input_with(input, out, wanted, "standard input", PARALLEL_AFTER).map_err(Into::into)
+}
+
+/// [`scan_input`] of a file named `source`.
+pub fn scan_input_from(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+    source: &str,
+) -> Result<Scan, Vec<Diagnostic>> {
+    scan_input_with(input, out, wanted, source, PARALLEL_AFTER).map_err(Into::into)
+}
+
+/// [`scan_input`] going parallel after `parallel_after` bytes (for tests of both ways).
+#[doc(hidden)]
+pub fn scan_input_with(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+    source: &str,
+    parallel_after: u64,
+) -> Result<Scan, ScanFailed> {
+    let mut sp = Splitter::new(input);
+    let mut st = Scanner {
+        out,
+        source,
+        wanted,
+        scan: Scan::default(),
+        errors: Vec::new(),
+        broken: false,
+    };
+    let mut more = true;
+    while more && sp.total_bytes <= parallel_after {
+        match sp.next_doc() {
+            Ok(Some(d)) => {
+                let at = DocAt {
+                    index: d.index,
+                    line: d.line,
+                };
+                st.take(at, d.bytes, check_doc(d.bytes));
+                more = !st.broken;
+            }
+            Ok(None) => more = false,
+            Err(e) => {
+                st.read_error(e);
+                more = false;
+            }
+        }
+    }
+    if more {
+        scan_parallel(&mut sp, &mut st);
+    }
+    let mut scan = st.scan;
+    scan.bytes = sp.total_bytes;
+    if st.errors.is_empty() {
+        Ok(scan)
+    } else {
+        Err(ScanFailed {
+            scan: Box::new(scan),
+            errors: st.errors,
+        })
+    }
+}
+
+/// A scan that found errors: they, and what it learned all the same (so that the decision's
+/// own problems, such as conflicts, are reported with them).
+#[derive(Debug)]
+pub struct ScanFailed {
+    pub scan: Box<Scan>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl From<ScanFailed> for Vec<Diagnostic> {
+    fn from(f: ScanFailed) -> Self {
+        f.errors
+    }
+}
+
+/// A batch on its way: with the checker thread, or checked.
+enum Slot {
+    AtChecker,
+    Checked(Batch),
+}
+
+/// The rest of the stream, on two threads.
+fn scan_parallel<R: Read>(sp: &mut Splitter<R>, st: &mut Scanner) {
+    use std::collections::VecDeque;
+    use std::sync::mpsc;
+    let (to_checker, todo) = mpsc::sync_channel::<Batch>(1);
+    let (to_main, done) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        let checker = std::thread::Builder::new()
+            .name("check".into())
+            // A full parse of a deeply nested document recurses; give it the main thread's room.
+            .stack_size(64 << 20)
+            .spawn_scoped(scope, move || {
+                for mut b in todo {
+                    b.check();
+                    if to_main.send(b).is_err() {
+                        break;
+                    }
+                }
+            });
+        let mut slots: VecDeque<Slot> = VecDeque::new();
+        let mut spare: Vec<Batch> = Vec::new();
+        // Take checked batches from the front, in stream order.
+        let flush = |slots: &mut VecDeque<Slot>, st: &mut Scanner, spare: &mut Vec<Batch>| {
+            while let Some(Slot::Checked(_)) = slots.front() {
+                let Some(Slot::Checked(mut b)) = slots.pop_front() else {
+                    break;
+                };
+                for (&(at, s, e), c) in b.docs.iter().zip(b.checked.drain(..)) {
+                    if !st.broken {
+                        st.take(at, &b.bytes[s..e], c);
+                    }
+                }
+                b.bytes.clear();
+                b.docs.clear();
+                if b.bytes.capacity() > 4 * BATCH {
+                    // It held a huge document: do not keep that much memory around.
+                    b.bytes = Vec::new();
+                }
+                spare.push(b);
+            }
+        };
+        // A batch back from the checker belongs to the oldest slot still there.
+        let returned = |slots: &mut VecDeque<Slot>, b: Batch| {
+            if let Some(slot) = slots.iter_mut().find(|s| matches!(s, Slot::AtChecker)) {
+                *slot = Slot::Checked(b);
+            }
+        };
+        let mut batch = Batch::default();
+        let mut more = true;
+        while more {
+            match sp.next_doc() {
+                Ok(Some(d)) => {
+                    let s = batch.bytes.len();
+                    batch.bytes.extend_from_slice(d.bytes);
+                    let at = DocAt {
+                        index: d.index,
+                        line: d.line,
+                    };
+                    batch.docs.push((at, s, batch.bytes.len()));
+                }
+                Ok(None) => more = false,
+                Err(e) => {
+                    st.read_error(e);
+                    more = false;
+                }
+            }
+            if batch.docs.is_empty() || (more && batch.bytes.len() < BATCH) {
+                continue;
+            }
+            let mut full = std::mem::replace(&mut batch, spare.pop().unwrap_or_default());
+            let sent = match &checker {
+                Ok(_) => match to_checker.try_send(full) {
+                    Ok(()) => {
+                        slots.push_back(Slot::AtChecker);
+                        None
+                    }
+                    Err(mpsc::TrySendError::Full(b) | mpsc::TrySendError::Disconnected(b)) => {
+                        Some(b)
+                    }
+                },
+                Err(_) => Some(full),
+            };
+            if let Some(b) = sent {
+                // The checker is busy (or absent): check this batch here.
+                full = b;
+                full.check();
+                slots.push_back(Slot::Checked(full));
+            }
+            while let Ok(b) = done.try_recv() {
+                returned(&mut slots, b);
+            }
+            flush(&mut slots, st, &mut spare);
+            while slots.len() > IN_FLIGHT {
+                match done.recv() {
+                    Ok(b) => returned(&mut slots, b),
+                    Err(_) => break,
+                }
+                flush(&mut slots, st, &mut spare);
+            }
+            if st.broken {
+                more = false;
+            }
+        }
+        drop(to_checker);
+        while slots.iter().any(|s| matches!(s, Slot::AtChecker)) {
+            match done.recv() {
+                Ok(b) => returned(&mut slots, b),
+                Err(_) => break,
+            }
+        }
+        flush(&mut slots, st, &mut spare);
+    });
+}
