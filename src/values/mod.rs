@@ -6,6 +6,7 @@
 
 pub mod set;
 pub mod yaml;
+pub mod yaml11;
 
 use crate::diag::{Diagnostic, Origin};
 use serde_json::{Map, Value};
