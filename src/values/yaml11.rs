@@ -273,7 +273,7 @@ fn go_float_key(f: f64) -> String {
 fn decode_binary(text: &str) -> Result<String, String> {
     let bad = || "!!binary value contains invalid base64 data".to_string();
     let clean: Vec<u8> = text.bytes().filter(|&b| b != b'\r' && b != b'\n').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return Err(bad());
     }
     let quanta = clean.len() / 4;
@@ -361,7 +361,7 @@ fn date(b: &[u8]) -> Option<&[u8]> {
         .fold(0, |a, c| a * 10 + u32::from(c - b'0'));
     let (month, r) = num12(lit(&b[4..], b'-')?)?;
     let (day, r) = num12(lit(r, b'-')?)?;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
