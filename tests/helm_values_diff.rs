@@ -135,6 +135,8 @@ const CASES: &[Case] = &[
     case("deep-merge-of-maps", &["-f", "values/deep-a.yaml", "-f", "values/deep-b.yaml"]),
     case("scalar-replaces-map", &["-f", "values/base.yaml", "-f", "values/map-to-scalar.yaml"]),
     case("set-adds-to-file-map", &["-f", "values/base.yaml", "--set=image.digest=sha256:x,features.alpha.argocdPlugin.target.externalCluster.secret.name=s"]),
+    // Accepted by Helm because `image` is a non-empty map by then (an argument is not parsed alone).
+    case("empty-key-below-file-map", &["-f", "values/base.yaml", "--set=image.=1"]),
     case("set-index-into-file-list", &["-f", "values/base.yaml", "--set=list[1]=z,list[4]=e"]),
     case("set-into-file-list-of-maps", &["-f", "values/base.yaml", "--set=items[0].port=81,items[1].name=b,list[0].x=1"]),
     case("set-replaces-file-map", &["-f", "values/base.yaml", "--set=image=plain"]),
