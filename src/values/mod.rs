@@ -5,11 +5,13 @@
 //! `--set-string`, `--set-file`, `--set-literal`, each parsed into the same map in turn.
 
 pub mod set;
+mod undo;
 pub mod yaml;
+pub mod yaml11;
 
 use crate::diag::{Diagnostic, Origin};
 use serde_json::{Map, Value};
-use set::SetKind;
+use set::{Seg, SetKind};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -81,6 +83,38 @@ impl Origins {
     /// from neither a values file nor a flag, such as a kustomize plugin's or KRM function's config.
     pub fn record(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
         self.record_tree(prefix, v, origin)
+    }
+    /// Record `origin` for what one `--set`-family argument set: each written path, every
+    /// ancestor of it, and everything under the value it holds now. The cost is that of the
+    /// argument, whatever the size of `values`.
+    fn record_written(
+        &mut self,
+        values: &Map<String, Value>,
+        written: &[Vec<Seg>],
+        origin: &Origin,
+    ) {
+        for segs in written {
+            let mut path = String::new();
+            let mut node = Some(values);
+            let mut here: Option<&Value> = None;
+            for s in segs {
+                here = match (s, here) {
+                    (Seg::Key(k), None) => node.and_then(|m| m.get(k)),
+                    (Seg::Key(k), Some(v)) => v.get(k.as_str()),
+                    (Seg::Index(i), Some(v)) => v.get(*i),
+                    (Seg::Index(_), None) => None,
+                };
+                node = None;
+                path = match s {
+                    Seg::Key(k) => yaml::join_path(&path, k),
+                    Seg::Index(i) => yaml::index_path(&path, *i),
+                };
+                self.map.insert(path.clone(), origin.clone());
+            }
+            if let Some(v) = here {
+                self.record_tree(&path, v, &|_| origin.clone());
+            }
+        }
     }
     fn record_tree(&mut self, prefix: &str, v: &Value, origin: &dyn Fn(&str) -> Origin) {
         // An explicit walk (not recursion) so that deep trees cannot exhaust the stack.
@@ -234,20 +268,14 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                 flag: kind.flag().to_string(),
                 index: i + 1,
             };
-            // Parse alone first to learn which paths this argument sets.
-            let mut alone = Map::new();
-            match set::apply(kind, arg, &mut alone, &read_to_string) {
-                Ok(()) => {
-                    let o = origin.clone();
-                    origins.record_tree("", &Value::Object(alone), &|_| o.clone());
-                    if let Err(e) = set::apply(kind, arg, &mut base, &read_to_string) {
-                        errors
-                            .push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
-                    }
-                }
+            // In place: the cost of an argument must not depend on the values built so far.
+            match set::apply_traced(kind, arg, &mut base, &read_to_string) {
+                Ok(written) => origins.record_written(&base, &written, &origin),
                 Err(e) => {
                     let hint = if e.message.contains("cannot read file") {
                         "the part after = is a file path whose contents become the value; check that it exists and is readable"
+                    } else if e.message.contains("it already holds") {
+                        "an earlier value at that path has another type; set the path itself, or remove the earlier value"
                     } else {
                         "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"
                     };
@@ -292,6 +320,33 @@ mod tests {
             .unwrap_or_default();
         merge_maps(&mut a, b);
         assert_eq!(Value::Object(a), json!({"x": {"y": 3, "z": 2}, "l": [9]}));
+    }
+
+    /// Origins of a `--set` argument cost what the argument costs: the paths it sets, their
+    /// ancestors and the values below them, never the nulls that fill a list up to an index
+    /// (recording those made `--set a[i]=x` flags cost O(N²) for N flags).
+    #[test]
+    fn set_flags_record_only_what_they_set() {
+        let input = ValuesInput {
+            set: vec!["a[5]=x".into(), "a[7].b=y".into()],
+            set_json: vec![r#"j={"k":[1,2]}"#.into()],
+            ..ValuesInput::default()
+        };
+        let l = load(&input, None).expect("valid flags");
+        let mut paths: Vec<&str> = l.origins.map.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        assert_eq!(
+            paths,
+            ["a", "a[5]", "a[7]", "a[7].b", "j", "j.k", "j.k[0]", "j.k[1]"]
+        );
+        let arg = |flag: &str, index| Origin::Arg {
+            flag: flag.into(),
+            index,
+        };
+        assert_eq!(l.origins.exact("a[7].b"), Some(&arg("--set", 2)));
+        assert_eq!(l.origins.lookup("a[6]"), Some(&arg("--set", 2)));
+        assert_eq!(l.origins.exact("a[5]"), Some(&arg("--set", 1)));
+        assert_eq!(l.origins.exact("j.k[1]"), Some(&arg("--set-json", 1)));
     }
 
     #[test]

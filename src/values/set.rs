@@ -46,6 +46,8 @@
 //! maps and lists below the top level (key path and `--set-json` value together); deeper input
 //! is an error.
 
+use super::undo::Journal;
+pub use super::undo::Seg;
 use serde_json::{Map, Number, Value};
 
 /// The largest list index Helm accepts.
@@ -90,28 +92,42 @@ pub struct SetError {
 /// `read_file` is used by [`SetKind::SetFile`] to read the file named on the right of `=`
 /// (Helm reads it as a string).
 ///
-/// On error `dest` is left unchanged (Helm aborts the whole command in that case).
+/// On error `dest` is left unchanged (Helm aborts the whole command in that case). `dest` is
+/// changed in place and a failed argument undone from a log of what it replaced, so the cost
+/// of one argument does not depend on the size of `dest`.
 pub fn apply(
     kind: SetKind,
     arg: &str,
     dest: &mut Map<String, Value>,
     read_file: &dyn Fn(&str) -> std::io::Result<String>,
 ) -> Result<(), SetError> {
-    let mut work = dest.clone();
+    apply_traced(kind, arg, dest, read_file).map(|_| ())
+}
+
+/// [`apply`], returning the path of every value the argument set, in order (for origins).
+pub fn apply_traced(
+    kind: SetKind,
+    arg: &str,
+    dest: &mut Map<String, Value>,
+    read_file: &dyn Fn(&str) -> std::io::Result<String>,
+) -> Result<Vec<Vec<Seg>>, SetError> {
     let mut parser = Parser {
         kind,
         sc: Scanner { s: arg, pos: 0 },
         read_file,
+        journal: Journal::default(),
+        written: Vec::new(),
     };
     loop {
-        match parser.key(&mut work) {
+        match parser.key(dest) {
             Ok(()) => continue,
-            Err(Stop::Eof) => break,
-            Err(Stop::Fail(e)) => return Err(e),
+            Err(Stop::Eof) => return Ok(parser.written),
+            Err(Stop::Fail(e)) => {
+                parser.journal.revert(dest);
+                return Err(e);
+            }
         }
     }
-    *dest = work;
-    Ok(())
 }
 
 /// The JSON value that Helm's `toJson` produces for a Go `float64` once it is read back by
@@ -286,6 +302,8 @@ struct Frame {
     via: Via,
     /// Taken out of the parent (Helm would share it) rather than created.
     existing: bool,
+    /// An existing list element that was not a map, replaced by this new map (`ListDot`).
+    replaced: bool,
     /// The slot in the parent map (`MapDot`, `MapBracket`).
     key: String,
     /// The slot in the parent list (`ListDot`, `ListBracket`).
@@ -308,13 +326,32 @@ struct Parser<'a, 'r> {
     kind: SetKind,
     sc: Scanner<'a>,
     read_file: &'r dyn Fn(&str) -> std::io::Result<String>,
+    /// What this argument changed so far, to undo it if it fails.
+    journal: Journal,
+    /// The paths of the values set so far.
+    written: Vec<Vec<Seg>>,
 }
 
-/// Helm's `set`: an empty key is silently ignored.
-fn set(data: &mut Map<String, Value>, k: String, v: Value) {
-    if !k.is_empty() {
-        data.insert(k, v);
-    }
+/// How the key being put back together ended: Helm's `nil`, Helm's `io.EOF`, or an error (then
+/// containers are only put back where they were, and nothing new is stored).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Ok,
+    Eof,
+    Failed,
+}
+
+/// The path from the root to the container on top of the stack.
+fn path_of(stack: &[Frame]) -> Vec<Seg> {
+    stack
+        .iter()
+        .map(|f| match f.via {
+            Via::MapDot | Via::MapBracket => Seg::Key(f.key.clone()),
+            Via::ListDot | Via::ListBracket => {
+                Seg::Index(usize::try_from(f.index).unwrap_or(usize::MAX))
+            }
+        })
+        .collect()
 }
 
 /// The map on top of the stack (the root when the stack is empty).
@@ -376,9 +413,7 @@ impl Parser<'_, '_> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut path = String::new();
         let outcome = self.descend(root, &mut stack, &mut path);
-        if let Err(Stop::Fail(e)) = outcome {
-            return Err(Stop::Fail(e));
-        }
+        // Also after an error: the containers taken out must go back for the undo.
         self.ascend(root, stack, &path, outcome)
     }
 
@@ -409,18 +444,20 @@ impl Parser<'_, '_> {
                         None => return Err(self.fail(format_args!("key {path:?} has no value"))),
                         Some('=') => {
                             let v = self.value(path, MAX_DEPTH - stack.len())?;
+                            let at = path_of(stack);
                             let Some(map) = top_map(root, stack) else {
                                 return Err(self.internal());
                             };
+                            self.wrote(&at, (!k.is_empty()).then(|| Seg::Key(k.clone())));
                             return match v {
                                 Some(v) => {
-                                    set(map, k, v);
+                                    self.set_key(at, map, k, v);
                                     Ok(())
                                 }
                                 None => {
                                     // `key=` at the very end: an empty string, and Helm's
                                     // `io.EOF`, which matters to a `[i].` above it.
-                                    set(map, k, Value::String(String::new()));
+                                    self.set_key(at, map, k, Value::String(String::new()));
                                     Err(Stop::Eof)
                                 }
                             };
@@ -450,6 +487,7 @@ impl Parser<'_, '_> {
                                 c,
                                 via: Via::MapDot,
                                 existing,
+                                replaced: false,
                                 key: k,
                                 index: 0,
                                 orig_len: 0,
@@ -477,6 +515,7 @@ impl Parser<'_, '_> {
                                 c,
                                 via: Via::MapBracket,
                                 existing,
+                                replaced: false,
                                 key: k,
                                 index: 0,
                                 orig_len,
@@ -505,34 +544,37 @@ impl Parser<'_, '_> {
                             let v = self
                                 .value(path, MAX_DEPTH - stack.len())?
                                 .unwrap_or_else(|| Value::String(String::new()));
+                            let at = path_of(stack);
                             let Some(list) = top_list(stack) else {
                                 return Err(self.internal());
                             };
-                            return self.set_index(list, i, v);
+                            self.wrote(&at, usize::try_from(i).ok().map(Seg::Index));
+                            return self.set_index(at, list, i, v);
                         }
                         Some('.') => {
                             self.check_depth(stack.len())?;
                             let Some(list) = top_list(stack) else {
                                 return Err(self.internal());
                             };
-                            let (c, existing) =
+                            let (c, existing, replaced) =
                                 match usize::try_from(i).ok().filter(|&u| u < list.len()) {
                                     Some(u) => {
                                         // Helm replaces a non-map element by an empty map before
                                         // going down, and keeps that whatever follows.
                                         match &mut list[u] {
                                             Value::Object(m) => {
-                                                (Container::Map(std::mem::take(m)), true)
+                                                (Container::Map(std::mem::take(m)), true, false)
                                             }
-                                            _ => (Container::Map(Map::new()), true),
+                                            _ => (Container::Map(Map::new()), true, true),
                                         }
                                     }
-                                    None => (Container::Map(Map::new()), false),
+                                    None => (Container::Map(Map::new()), false, false),
                                 };
                             stack.push(Frame {
                                 c,
                                 via: Via::ListDot,
                                 existing,
+                                replaced,
                                 key: String::new(),
                                 index: i,
                                 orig_len: 0,
@@ -561,6 +603,7 @@ impl Parser<'_, '_> {
                                 c,
                                 via: Via::ListBracket,
                                 existing,
+                                replaced: false,
                                 key: String::new(),
                                 index: i,
                                 orig_len: 0,
@@ -576,76 +619,130 @@ impl Parser<'_, '_> {
 
     /// Puts the containers on `stack` back (innermost first), as Helm's recursive calls do on
     /// return with `outcome` (`Ok` or `Err(Stop::Eof)`), and returns the outermost result.
+    /// After an error every container taken out still goes back, unchanged.
     fn ascend(
-        &self,
+        &mut self,
         root: &mut Map<String, Value>,
         mut stack: Vec<Frame>,
         path: &str,
         outcome: Step,
     ) -> Step {
-        let ok = outcome.is_ok();
+        let mut result = outcome;
         while let Some(f) = stack.pop() {
-            let here = &path[..f.path_end];
-            match f.via {
-                Via::MapDot => {
-                    let Container::Map(inner) = f.c else {
-                        return Err(self.internal());
-                    };
-                    if ok && inner.is_empty() {
-                        return Err(self.fail(format_args!("key map {here:?} has no value")));
-                    }
-                    let Some(parent) = top_map(root, &mut stack) else {
-                        return Err(self.internal());
-                    };
-                    if f.existing {
-                        // Helm shares the map: it stays, even when empty.
-                        parent.insert(f.key, Value::Object(inner));
-                    } else if !inner.is_empty() {
-                        set(parent, f.key, Value::Object(inner));
-                    }
-                }
-                Via::MapBracket => {
-                    let Container::List(mut list) = f.c else {
-                        return Err(self.internal());
-                    };
-                    let Some(parent) = top_map(root, &mut stack) else {
-                        return Err(self.internal());
-                    };
-                    if !f.key.is_empty() {
-                        parent.insert(f.key, Value::Array(list));
-                    } else if f.existing {
-                        // Helm does not store a list under the empty key, but it shares the
-                        // existing slice: changed elements stick, growth does not.
-                        list.truncate(f.orig_len);
-                        parent.insert(f.key, Value::Array(list));
-                    }
-                }
-                Via::ListDot | Via::ListBracket => {
-                    let child = f.c.into_value();
-                    let Some(parent) = top_list(&mut stack) else {
-                        return Err(self.internal());
-                    };
-                    if f.existing {
-                        let Some(slot) = usize::try_from(f.index)
-                            .ok()
-                            .and_then(|u| parent.get_mut(u))
-                        else {
-                            return Err(self.internal());
-                        };
-                        *slot = child;
-                        if ok {
-                            // Helm's `setIndex` on the shared element still checks the index.
-                            self.check_index(f.index)
-                                .map_err(|_| self.index_error(f.index, here))?;
-                        }
-                    } else if ok {
-                        self.set_index(parent, f.index, child)
-                            .map_err(|_| self.index_error(f.index, here))?;
-                    }
+            let mode = match &result {
+                Ok(()) => Mode::Ok,
+                Err(Stop::Eof) => Mode::Eof,
+                Err(Stop::Fail(_)) => Mode::Failed,
+            };
+            if let Err(e) = self.put_back(root, &mut stack, f, path, mode) {
+                if mode != Mode::Failed {
+                    result = Err(e);
                 }
             }
         }
-        outcome
+        result
+    }
+
+    /// Puts one container back into its parent, the new top of `stack`.
+    fn put_back(
+        &mut self,
+        root: &mut Map<String, Value>,
+        stack: &mut [Frame],
+        f: Frame,
+        path: &str,
+        mode: Mode,
+    ) -> Step {
+        let here = &path[..f.path_end];
+        match f.via {
+            Via::MapDot => {
+                let Container::Map(inner) = f.c else {
+                    return Err(self.internal());
+                };
+                let empty = inner.is_empty();
+                let at = (!f.existing && !empty && mode != Mode::Failed).then(|| path_of(stack));
+                let Some(parent) = top_map(root, stack) else {
+                    return Err(self.internal());
+                };
+                if f.existing {
+                    // Helm shares the map: it stays, even when empty.
+                    parent.insert(f.key, Value::Object(inner));
+                } else if let Some(at) = at {
+                    self.set_key(at, parent, f.key, Value::Object(inner));
+                }
+                if mode == Mode::Ok && empty {
+                    return Err(self.fail(format_args!("key map {here:?} has no value")));
+                }
+            }
+            Via::MapBracket => {
+                let Container::List(mut list) = f.c else {
+                    return Err(self.internal());
+                };
+                let at = (!f.existing && mode != Mode::Failed).then(|| path_of(stack));
+                let Some(parent) = top_map(root, stack) else {
+                    return Err(self.internal());
+                };
+                if f.existing {
+                    if f.key.is_empty() {
+                        // Helm does not store a list under the empty key, but it shares the
+                        // existing slice: changed elements stick, growth does not.
+                        list.truncate(f.orig_len);
+                    }
+                    parent.insert(f.key, Value::Array(list));
+                } else if let Some(at) = at {
+                    self.set_key(at, parent, f.key, Value::Array(list));
+                }
+            }
+            Via::ListDot | Via::ListBracket => {
+                let child = f.c.into_value();
+                let at =
+                    (mode != Mode::Failed && (f.replaced || !f.existing)).then(|| path_of(stack));
+                let Some(parent) = top_list(stack) else {
+                    return Err(self.internal());
+                };
+                if f.existing {
+                    let Some(u) = usize::try_from(f.index).ok().filter(|&u| u < parent.len())
+                    else {
+                        return Err(self.internal());
+                    };
+                    match at {
+                        Some(at) => {
+                            let old = std::mem::replace(&mut parent[u], child);
+                            self.journal.elem(at, u, old);
+                        }
+                        // An element taken out goes back; a replaced one stays on failure.
+                        None if !f.replaced => parent[u] = child,
+                        None => {}
+                    }
+                    if mode == Mode::Ok {
+                        // Helm's `setIndex` on the shared element still checks the index.
+                        self.check_index(f.index)
+                            .map_err(|_| self.index_error(f.index, here))?;
+                    }
+                } else if let (Mode::Ok, Some(at)) = (mode, at) {
+                    self.set_index(at, parent, f.index, child)
+                        .map_err(|_| self.index_error(f.index, here))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Notes that the value at `at` + `last` is set (nothing when `last` is `None`: an empty
+    /// key, which Helm ignores).
+    fn wrote(&mut self, at: &[Seg], last: Option<Seg>) {
+        if let Some(last) = last {
+            let mut p = at.to_vec();
+            p.push(last);
+            self.written.push(p);
+        }
+    }
+
+    /// Helm's `set` (an empty key is silently ignored), logged for the undo.
+    fn set_key(&mut self, at: Vec<Seg>, map: &mut Map<String, Value>, k: String, v: Value) {
+        if !k.is_empty() {
+            let old = map.insert(k.clone(), v);
+            self.journal.key(at, k, old);
+        }
     }
 
     fn check_depth(&self, depth: usize) -> Step {
@@ -725,14 +822,18 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    /// Helm's `setIndex`: grows the list with nulls as needed.
-    fn set_index(&self, list: &mut Vec<Value>, i: i64, v: Value) -> Step {
+    /// Helm's `setIndex`: grows the list with nulls as needed; logged for the undo.
+    fn set_index(&mut self, at: Vec<Seg>, list: &mut Vec<Value>, i: i64, v: Value) -> Step {
         self.check_index(i)?;
         let u = i as usize; // 0 ..= MAX_INDEX
         if list.len() <= u {
+            self.journal.len(at, list.len());
             list.resize(u + 1, Value::Null);
+            list[u] = v;
+        } else {
+            let old = std::mem::replace(&mut list[u], v);
+            self.journal.elem(at, u, old);
         }
-        list[u] = v;
         Ok(())
     }
 
@@ -1432,6 +1533,77 @@ mod tests {
         assert_eq!(m, before);
     }
 
+    /// The cost of one argument must not depend on the values built so far (SPEC §5: the cost of
+    /// `--set` flags is linear in their number). Copying `dest` per argument made N flags cost
+    /// O(N²); here a value the argument does not replace must keep its very allocation, whether
+    /// the argument succeeds, fails, or goes through the same maps and lists.
+    #[test]
+    fn apply_works_in_place_without_copying_dest() {
+        let big = "x".repeat(1000);
+        let Value::Object(mut m) = json!({"a": {"s": big, "l": [big, {"s": big}]}, "o": big})
+        else {
+            unreachable!()
+        };
+        let ptrs = |m: &Map<String, Value>| {
+            [
+                m["a"]["s"].as_str().map(str::as_ptr),
+                m["a"]["l"][0].as_str().map(str::as_ptr),
+                m["a"]["l"][1]["s"].as_str().map(str::as_ptr),
+                m["o"].as_str().map(str::as_ptr),
+            ]
+        };
+        let before = ptrs(&m);
+        assert!(before.iter().all(Option::is_some));
+        for (kind, arg, good) in [
+            (Set, "k=1", true),
+            (Set, "a.t=1,a.l[1].t=2,a.l[3]=4", true),
+            (SetJson, r#"a.u={"v":1}"#, true),
+            (SetString, "a.l[1].s2=x", true),
+            (SetLiteral, "a.w=1,2", true),
+            (Set, "a.z=1,a.s.q=2", false),
+            (Set, "a.l[2]=1,a.l[0][0]=2", false),
+            (Set, "o=1,a[0]=1", false),
+        ] {
+            let copy = m.clone();
+            let r = apply(kind, arg, &mut m, &no_files);
+            assert_eq!(r.is_ok(), good, "{arg}: {r:?}");
+            if !good {
+                assert_eq!(m, copy, "{arg}: dest changed on error");
+            }
+            assert_eq!(
+                ptrs(&m),
+                before,
+                "{} {arg} copied values it did not replace",
+                kind.flag()
+            );
+        }
+    }
+
+    #[test]
+    fn failed_arguments_are_undone_exactly() {
+        let start = json!({"a": [1, {"b": 2}, [3]], "m": {"x": 1, "": [9]}, "": [7, 8], "s": "t"});
+        for arg in [
+            "a[0]=x,a[5]=y,m.y=2,s.q=1",
+            "a[1].c=3,a[1].b=4,a[2][3]=5,a[2][0][0]=1",
+            "a[0].k=1,a[0].k.j=2",
+            "m.n.o=1,m.p[2]=3,a[7].q=1,m.x.y=1",
+            "[0]=z,[4]=w,.q=1,m[0]=1",
+            "a[1].b=1,q.=2",
+            "a[3].b=1,a[99999]=1",
+            "m.[0]=1,s[0]=1",
+            "a[0]=1,a.b=1",
+        ] {
+            let Value::Object(mut m) = start.clone() else {
+                unreachable!()
+            };
+            assert!(
+                apply(Set, arg, &mut m, &no_files).is_err(),
+                "{arg} should fail"
+            );
+            assert_eq!(Value::Object(m), start, "{arg} was not undone");
+        }
+    }
+
     #[test]
     fn set_string() {
         ok(
@@ -1654,7 +1826,11 @@ mod tests {
             for kind in [Set, SetString, SetJson, SetFile, SetLiteral] {
                 let mut m = Map::new();
                 m.insert("a".into(), json!([1, {"b": 2}]));
-                let _ = apply(kind, &s, &mut m, &test_files);
+                m.insert("".into(), json!({"c": [null]}));
+                let before = m.clone();
+                if apply(kind, &s, &mut m, &test_files).is_err() {
+                    assert_eq!(m, before, "{} {s:?} was not undone", kind.flag());
+                }
             }
         }
     }

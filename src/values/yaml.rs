@@ -6,10 +6,10 @@
 //! that a values file means the same thing to this tool as to Helm. It is built on the event
 //! parser that serde-saphyr uses, because serde cannot report per-key source locations.
 
-use super::set::go_float_to_json;
+use super::yaml11;
 use serde_json::{Map, Value};
-use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span};
-use std::collections::HashMap;
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
+use std::collections::{HashMap, HashSet};
 
 /// A path into a values tree, as shown to users: `features.alpha.eso.enabled`, `a.b[0].c`.
 pub fn join_path(parent: &str, key: &str) -> String {
@@ -73,13 +73,22 @@ fn scan_err(e: &ScanError) -> LoadError {
     }
 }
 
+/// A mapping key read, waiting for its value.
+struct Key {
+    name: String,
+    pos: Pos,
+    /// A YAML merge key (`<<`), not an ordinary key.
+    merge: bool,
+}
+
 enum Frame {
     Map {
         map: Map<String, Value>,
         path: String,
-        pending_key: Option<(String, Pos)>,
+        pending_key: Option<Key>,
         anchor: usize,
-        merges: Vec<Value>,
+        /// Keys written in this mapping (not merged in), for duplicate-key warnings.
+        written: HashSet<String>,
     },
     Seq {
         items: Vec<Value>,
@@ -131,7 +140,7 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
                         path,
                         pending_key: None,
                         anchor,
-                        merges: Vec::new(),
+                        written: HashSet::new(),
                     });
                 } else {
                     stack.push(Frame::Seq {
@@ -143,29 +152,14 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let (v, anchor) = match stack.pop() {
-                    Some(Frame::Map {
-                        mut map,
-                        anchor,
-                        merges,
-                        ..
-                    }) => {
-                        // YAML 1.1 merge keys: keys already in the map win; earlier merge sources win.
-                        for m in merges {
-                            if let Value::Object(src) = m {
-                                for (k, v) in src {
-                                    map.entry(k).or_insert(v);
-                                }
-                            }
-                        }
-                        (Value::Object(map), anchor)
-                    }
+                    Some(Frame::Map { map, anchor, .. }) => (Value::Object(map), anchor),
                     Some(Frame::Seq { items, anchor, .. }) => (Value::Array(items), anchor),
                     None => continue,
                 };
                 if anchor != 0 {
                     anchors.insert(anchor, v.clone());
                 }
-                finish_node(&mut stack, &mut root, &mut out, v, pos)?;
+                finish_node(&mut stack, &mut root, &mut out, (v, false), pos)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 nodes += 1;
@@ -175,38 +169,30 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
                         pos,
                     });
                 }
+                let tag = tag.as_deref().map(full_tag);
+                let plain = style == ScalarStyle::Plain;
+                let typed = yaml11::scalar(&text, plain, tag.as_deref());
+                let typed = typed.map_err(|message| LoadError { message, pos })?;
                 // A scalar in key position.
-                let str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                 if let Some(Frame::Map { pending_key, .. }) = stack.last_mut() {
                     if pending_key.is_none() {
-                        let key = if style == ScalarStyle::Plain && !str_tag {
-                            resolve_key(&text).map_err(|message| LoadError { message, pos })?
-                        } else {
-                            text.into_owned()
-                        };
-                        *pending_key = Some((key, pos));
+                        let merge = yaml11::is_merge_key(&text, plain, tag.as_deref());
+                        let name = typed
+                            .into_key()
+                            .map_err(|message| LoadError { message, pos })?;
+                        *pending_key = Some(Key { name, pos, merge });
                         continue;
                     }
                 }
-                let explicit_str = tag
-                    .as_ref()
-                    .is_some_and(|t| t.is_yaml_core_schema_tag("str"))
-                    || tag
-                        .as_ref()
-                        .is_some_and(|t| t.handle() == "!" && t.suffix().is_empty());
-                let v = if style == ScalarStyle::Plain && !explicit_str {
-                    resolve_plain(&text)
-                } else {
-                    Value::String(text.into_owned())
-                };
+                let v = typed
+                    .into_value()
+                    .map_err(|message| LoadError { message, pos })?;
                 if anchor != 0 {
                     anchors.insert(anchor, v.clone());
                 }
                 let path = child_path(&stack, &mut out, pos)?;
                 out.positions.insert(path, pos);
-                finish_node(&mut stack, &mut root, &mut out, v, pos)?;
+                finish_node(&mut stack, &mut root, &mut out, (v, false), pos)?;
             }
             Event::Alias(id) => {
                 let v = anchors.get(&id).cloned().unwrap_or(Value::Null);
@@ -225,13 +211,17 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
                             Value::String(s) => s.clone(),
                             other => other.to_string(),
                         };
-                        *pending_key = Some((key, pos));
+                        *pending_key = Some(Key {
+                            name: key,
+                            pos,
+                            merge: false,
+                        });
                         continue;
                     }
                 }
                 let path = child_path(&stack, &mut out, pos)?;
                 out.positions.insert(path, pos);
-                finish_node(&mut stack, &mut root, &mut out, v, pos)?;
+                finish_node(&mut stack, &mut root, &mut out, (v, true), pos)?;
             }
             _ => {}
         }
@@ -286,10 +276,10 @@ fn child_path(stack: &[Frame], _out: &mut Located, pos: Pos) -> Result<String, L
     Ok(match stack.last() {
         None => String::new(),
         Some(Frame::Map {
-            pending_key: Some((k, _)),
+            pending_key: Some(k),
             path,
             ..
-        }) => join_path(path, k),
+        }) => join_path(path, &k.name),
         Some(Frame::Map {
             pending_key: None, ..
         }) => {
@@ -302,13 +292,21 @@ fn child_path(stack: &[Frame], _out: &mut Located, pos: Pos) -> Result<String, L
     })
 }
 
+/// The full tag (`tag:yaml.org,2002:int` for `!!int`, `!` for the non-specific tag).
+fn full_tag(t: &Tag) -> String {
+    format!("{}{}", t.handle(), t.suffix())
+}
+
+/// Hands a finished node to its parent. `node.1` says it came from an alias, which matters to a
+/// merge key (go-yaml merges an alias only when it names a mapping).
 fn finish_node(
     stack: &mut [Frame],
     root: &mut Option<Value>,
     out: &mut Located,
-    v: Value,
+    node: (Value, bool),
     pos: Pos,
 ) -> Result<(), LoadError> {
+    let (v, from_alias) = node;
     match stack.last_mut() {
         None => {
             *root = Some(v);
@@ -318,167 +316,66 @@ fn finish_node(
             map,
             pending_key,
             path,
-            merges,
+            written,
             ..
         }) => {
-            let Some((key, kpos)) = pending_key.take() else {
+            let Some(key) = pending_key.take() else {
                 return Err(LoadError {
                     message: "internal: value without key".into(),
                     pos,
                 });
             };
-            if key == "<<" {
-                match v {
-                    Value::Object(_) => merges.push(v),
-                    Value::Array(list) => merges.extend(list.into_iter().filter(Value::is_object)),
-                    _ => {
-                        return Err(LoadError {
-                            message: "a merge key `<<` needs a mapping or a list of mappings"
-                                .into(),
-                            pos: kpos,
-                        })
-                    }
-                }
-                return Ok(());
+            if key.merge {
+                return merge_into(map, v, from_alias).map_err(|message| LoadError {
+                    message,
+                    pos: key.pos,
+                });
             }
-            let p = join_path(path, &key);
-            if map.contains_key(&key) {
+            let p = join_path(path, &key.name);
+            if !written.insert(key.name.clone()) {
                 out.warnings.push((
                     "duplicate-key",
                     p.clone(),
-                    kpos,
-                    format!("duplicate key `{key}`: the later value wins, as in Helm"),
+                    key.pos,
+                    format!(
+                        "duplicate key `{}`: the later value wins, as in Helm",
+                        key.name
+                    ),
                 ));
             }
-            out.key_positions.insert(p.clone(), kpos);
+            out.key_positions.insert(p.clone(), key.pos);
             if v.is_object() || v.is_array() {
-                out.positions.insert(p, kpos);
+                out.positions.insert(p, key.pos);
             }
-            map.insert(key, v);
+            map.insert(key.name, v);
         }
     }
     Ok(())
 }
 
-/// YAML 1.1 typing of a plain scalar, as Helm's YAML reader does it, converted to JSON.
-///
-/// The rules of Helm's reader (go-yaml v2 through sigs.k8s.io/yaml): the YAML 1.1 null and
-/// bool spellings; then, with `_` removed, Go's `ParseInt(s, 0, 64)` (`0x`, `0o`, `0b`, and a
-/// leading `0` for octal) and `ParseUint`; then the YAML float form. Every number ends up a Go
-/// float64, printed as Go's JSON encoder prints it.
-pub fn resolve_plain(s: &str) -> Value {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
-            return Value::Bool(true)
-        }
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
-            return Value::Bool(false)
-        }
-        _ => {}
-    }
-    let first = s.as_bytes()[0];
-    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::String(s.to_string());
-    }
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
-    if let Some(n) = go_parse_int(&plain) {
-        return go_float_to_json(n as f64);
-    }
-    if is_yaml_float(s) {
-        if let Ok(f) = plain.parse::<f64>() {
-            if f.is_finite() {
-                return go_float_to_json(f);
-            }
-        }
-    }
-    Value::String(s.to_string())
-}
-
-/// A mapping key: typed like a value, then turned back into the string Helm's reader makes of it.
-pub fn resolve_key(s: &str) -> Result<String, String> {
-    match resolve_plain(s) {
-        Value::Null => Err("a mapping key cannot be null".into()),
-        Value::Bool(b) => Ok(b.to_string()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::String(t) => Ok(t),
-        _ => Ok(s.to_string()),
-    }
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`, falling back to `ParseUint` for large positive values.
-fn go_parse_int(s: &str) -> Option<i128> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
+/// A YAML merge key as go-yaml v2 applies it: where it stands, so its keys replace the keys
+/// written before it and later keys replace them; of a list of mappings, the earlier wins.
+fn merge_into(map: &mut Map<String, Value>, v: Value, from_alias: bool) -> Result<(), String> {
+    let want = || {
+        "a merge key `<<` needs a mapping or a list of mappings (an alias must name a mapping)"
+            .to_string()
     };
-    if body.is_empty() {
-        return None;
-    }
-    let lower = body.to_ascii_lowercase();
-    let (digits, radix) = if let Some(r) = lower.strip_prefix("0x") {
-        (r.to_string(), 16)
-    } else if let Some(r) = lower.strip_prefix("0b") {
-        (r.to_string(), 2)
-    } else if let Some(r) = lower.strip_prefix("0o") {
-        (r.to_string(), 8)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (lower[1..].to_string(), 8)
-    } else {
-        (lower, 10)
+    let sources = match v {
+        Value::Object(m) => vec![m],
+        Value::Array(list) if !from_alias => list
+            .into_iter()
+            .rev()
+            .map(|x| match x {
+                Value::Object(m) => Ok(m),
+                _ => Err(want()),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(want()),
     };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
+    for src in sources {
+        map.extend(src);
     }
-    let v = i128::from_str_radix(&digits, radix).ok()?;
-    let v = if neg { -v } else { v };
-    let fits = if neg {
-        v >= i64::MIN as i128
-    } else {
-        v <= u64::MAX as i128
-    };
-    fits.then_some(v)
-}
-
-/// go-yaml v2's float form: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
-fn is_yaml_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-        i += 1;
-    }
-    let start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    let int_digits = i > start;
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        let fs = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if !int_digits && i == fs {
-            return false;
-        }
-    } else if !int_digits {
-        return false;
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
-            i += 1;
-        }
-        let ds = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        if i == ds {
-            return false;
-        }
-    }
-    i == b.len()
+    Ok(())
 }
 
 #[cfg(test)]
@@ -530,15 +427,11 @@ mod tests {
 
     #[test]
     fn go_number_forms() {
-        assert_eq!(resolve_plain("0o17"), json!(15));
-        assert_eq!(resolve_plain("1_000"), json!(1000));
+        let l = load("a: 0o17\nb: 1_000\nc: 12345678901234567890\nd: 1e400\ne: 1:20\nf: 2001-12-14\ng: 1_0.5\n").unwrap();
         assert_eq!(
-            resolve_plain("12345678901234567890"),
-            json!(12345678901234567000u64)
+            l.value,
+            json!({"a": 15, "b": 1000, "c": 12345678901234567000u64, "d": "1e400", "e": "1:20", "f": "2001-12-14", "g": 10.5})
         );
-        assert_eq!(resolve_plain("1e400"), json!("1e400"));
-        assert_eq!(resolve_plain("1:20"), json!("1:20"));
-        assert_eq!(resolve_plain("2001-12-14"), json!("2001-12-14"));
     }
 
     #[test]
