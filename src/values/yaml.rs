@@ -65,7 +65,7 @@ fn pos_of(span: &Span) -> Pos {
 fn scan_err(e: &ScanError) -> LoadError {
     let m = e.marker();
     LoadError {
-        message: e.info(),
+        message: crate::yamlio::parser_message(e.kind()),
         pos: Pos {
             line: m.line(),
             column: m.col() + 1,
