@@ -4,6 +4,7 @@
 //! Helm's order: `-f` files in order (deep-merged, later wins), then `--set-json`, `--set`,
 //! `--set-string`, `--set-file`, `--set-literal`, each parsed into the same map in turn.
 
+pub mod go;
 pub mod set;
 mod undo;
 pub mod yaml;

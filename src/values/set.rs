@@ -48,7 +48,7 @@
 
 use super::undo::Journal;
 pub use super::undo::Seg;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// The largest list index Helm accepts.
 pub const MAX_INDEX: i64 = 65536;
@@ -130,37 +130,7 @@ pub fn apply_traced(
     }
 }
 
-/// The JSON value that Helm's `toJson` produces for a Go `float64` once it is read back by
-/// `serde_json`: integral values below 1e21 that fit in 64 bits become integers (Go prints them
-/// without a fraction or exponent), `-0` stays a negative-zero float, everything else is a float.
-/// Non-finite values (which Go cannot encode) become null.
-///
-/// Helm stores every number of a `--set-json` value and of a `-f` values file (read through
-/// `sigs.k8s.io/yaml`, i.e. YAML → JSON → `interface{}`) as a `float64`.
-pub fn go_float_to_json(f: f64) -> Value {
-    if !f.is_finite() {
-        return Value::Null;
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() {
-            Number::from_f64(-0.0).map_or(Value::Null, Value::Number)
-        } else {
-            Value::from(0u64)
-        };
-    }
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        // Rust's `Display` for f64 prints the shortest round-trip digits without an exponent,
-        // the same digits Go's `strconv.FormatFloat(f, 'f', -1, 64)` prints.
-        let text = format!("{f}");
-        if let Ok(u) = text.parse::<u64>() {
-            return Value::from(u);
-        }
-        if let Ok(i) = text.parse::<i64>() {
-            return Value::from(i);
-        }
-    }
-    Number::from_f64(f).map_or(Value::Null, Value::Number)
-}
+pub use super::go::go_float_to_json;
 
 /// Helm's `typedVal`: the value of a `--set` item (`st` = `--set-string`).
 fn typed_val(s: String, st: bool) -> Value {
@@ -400,7 +370,7 @@ impl Parser<'_, '_> {
     fn type_error(&self, path: &str, v: &Value, want: &str) -> Stop {
         self.fail(format_args!(
             "cannot use {path:?} as {want}: it already holds {}",
-            super::yaml::kind_name(v)
+            super::go::kind_name(v)
         ))
     }
 

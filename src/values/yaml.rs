@@ -259,16 +259,7 @@ fn count_nodes(v: &Value, limit: usize) -> usize {
     n
 }
 
-pub fn kind_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
+pub use super::go::kind_name;
 
 /// The path the next node on the stack will have; for a map that node must be a value (the key
 /// was seen), and a collection in key position is refused.

@@ -10,7 +10,7 @@
 //! * Infinite and NaN floats are values JSON cannot hold: Helm refuses them, so do we. As map
 //!   keys they become `.inf`, `-.inf`, `.nan`.
 
-use super::set::go_float_to_json;
+use super::go::go_float_to_json;
 use serde_json::Value;
 
 /// The prefix of the YAML core-schema tags (`!!int` is `tag:yaml.org,2002:int`).
