@@ -3,6 +3,10 @@
 
 use serde_json::{Number, Value};
 
+/// How many maps and lists one argument may nest below the top-level map (see the module docs;
+/// Helm has no such limit, and Go's JSON decoder allows 10000).
+pub const MAX_DEPTH: usize = 100;
+
 /// The JSON value that Helm's `toJson` produces for a Go `float64` once it is read back by
 /// `serde_json`: integral values below 1e21 that fit in 64 bits become integers (Go prints them
 /// without a fraction or exponent), `-0` stays a negative-zero float, everything else is a float.

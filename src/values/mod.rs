@@ -5,6 +5,7 @@
 //! `--set-string`, `--set-file`, `--set-literal`, each parsed into the same map in turn.
 
 pub mod go;
+mod gojson;
 pub mod set;
 mod undo;
 pub mod yaml;

@@ -1,0 +1,185 @@
+//! Unit tests of identification: the three paths agree, and what each refuses.
+
+use super::*;
+
+fn one(s: &str) -> Object {
+    let d = identify(s).expect("valid");
+    assert_eq!(d.objects.len(), 1, "{d:?}");
+    d.objects[0].clone()
+}
+
+#[test]
+fn picks_identity_fields() {
+    let o = one("---\n# Source: x\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n  namespace: ns\n  labels:\n    spaces-postrender.dev/generated: \"true\"\nrules: []\n");
+    assert_eq!(o.group(), "rbac.authorization.k8s.io");
+    assert_eq!(
+        (o.kind.as_deref(), o.name.as_deref(), o.namespace.as_deref()),
+        (Some("Role"), Some("r"), Some("ns"))
+    );
+    assert_eq!(o.marker.as_deref(), Some("true"));
+}
+
+#[test]
+fn deployment_service_account() {
+    let o = one("kind: Deployment\napiVersion: apps/v1\nmetadata: {name: spaces-controller, namespace: upbound-system}\nspec:\n  template:\n    metadata: {labels: {name: x}}\n    spec:\n      containers: [{name: c, env: [{name: serviceAccountName, value: nope}]}]\n      serviceAccountName: sa\n");
+    assert_eq!(o.service_account.as_deref(), Some("sa"));
+    assert_eq!(o.namespace.as_deref(), Some("upbound-system"));
+}
+
+#[test]
+fn nested_name_keys_are_not_identity() {
+    let o = one("apiVersion: v1\nkind: ConfigMap\ndata:\n  metadata: {name: wrong}\nmetadata:\n  annotations: {name: wrong}\n  name: right\n");
+    assert_eq!(o.name.as_deref(), Some("right"));
+}
+
+#[test]
+fn lists_yield_items() {
+    let d = identify("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n- {apiVersion: v1, kind: B, metadata: {name: b}}\n").expect("ok");
+    let kinds: Vec<_> = d
+        .objects
+        .iter()
+        .map(|o| o.kind.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, vec!["A", "B"]);
+}
+
+#[test]
+fn aliases_take_the_exact_path() {
+    let o = one("apiVersion: v1\nkind: ConfigMap\nx: &n foo\nmetadata:\n  name: *n\n");
+    assert_eq!(o.name.as_deref(), Some("foo"));
+}
+
+#[test]
+fn empty_documents_have_no_objects() {
+    assert!(identify("---\n# only a comment\n")
+        .expect("ok")
+        .objects
+        .is_empty());
+    assert!(identify("").expect("ok").objects.is_empty());
+}
+
+#[test]
+fn bad_shapes_and_syntax() {
+    assert!(identify("- a\n- b\n")
+        .unwrap_err()
+        .message
+        .contains("a list"));
+    assert!(identify("hello\n")
+        .unwrap_err()
+        .message
+        .contains("a scalar"));
+    let e = identify("a:\n\tb: c\n").unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(identify("kind: A\nkind: B\n")
+        .unwrap_err()
+        .message
+        .contains("duplicate key `kind`"));
+}
+
+/// Every path gives the same answer: `identify` (quick scan first), the event path and the
+/// full parse.
+fn all_paths(doc: &str) -> Result<DocInfo, DocError> {
+    let full = identify_full(doc);
+    assert_eq!(
+        identify_events(doc),
+        full,
+        "event path vs full parse: {doc:?}"
+    );
+    assert_eq!(identify(doc), full, "identify vs full parse: {doc:?}");
+    full
+}
+
+#[test]
+fn yaml11_line_breaks_are_refused_on_every_path() {
+    let cases = [
+        ("\u{2028}", "U+2028 LINE SEPARATOR", "`\\L`"),
+        ("\u{85}", "U+0085 NEXT LINE (NEL)", "`\\N`"),
+        ("\u{2029}", "U+2029 PARAGRAPH SEPARATOR", "`\\P`"),
+    ];
+    for (c, name, escape) in cases {
+        for (doc, line, column) in [
+            // Kubernetes reads the name as `spaces-argocd-plugin`: a conflict.
+            (format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: spaces-argocd-plugin{c}\n  namespace: argocd\n"), 4, 29),
+            // The comment ends there for Kubernetes, and the rest is content.
+            (format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # é{c}namespace: b\n"), 4, 14),
+            (format!("---\napiVersion: v1\nkind: Secret\nmetadata: {{name: &n s}}\nstringData: {{p: \"ü{c}\", q: *n}}\n"), 5, 19),
+            (format!("{c}apiVersion: v1\n"), 1, 1),
+        ] {
+            assert_eq!(identify_quick(&doc), None);
+            let e = all_paths(&doc).expect_err(&doc);
+            assert_eq!((e.line, e.column), (line, column), "{doc:?}");
+            assert!(e.message.contains(name), "{}", e.message);
+            assert!(e.message.contains(escape), "{}", e.message);
+            assert!(e.message.contains("YAML 1.1"), "{}", e.message);
+            assert!(!e.message.contains(c), "{}", e.message);
+            assert!(!e.message.contains("plugin") && !e.message.contains('é'));
+        }
+    }
+    // Escaped, they are text to every reader.
+    let o = one("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \"a\\Lb\\Nc\\P\"}\n");
+    assert_eq!(o.name.as_deref(), Some("a\u{2028}b\u{85}c\u{2029}"));
+}
+
+#[test]
+fn duplicate_keys_follow_one_rule_whatever_the_document_holds() {
+    // Not identity keys: the last one wins on every path, with or without anchors and tags.
+    for extra in ["", "x: &a 1\ny: *a\n", "x: !!str 1\n", "<<: {z: 1}\n"] {
+        let doc = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nm\n  labels: {{app: a, app: b}}\ndata:\n  k: 1\n  k: 2\n{extra}");
+        let d = all_paths(&doc).expect(&doc);
+        assert_eq!(d.objects.len(), 1);
+        assert_eq!(d.objects[0].name.as_deref(), Some("nm"));
+    }
+    // Identity keys: refused on every path, in the same words.
+    for (doc, key) in [
+        ("apiVersion: v1\nkind: A\nkind: B\n", "kind"),
+        ("apiVersion: v1\nkind: &k A\nx: *k\nkind: B\n", "kind"),
+        ("apiVersion: v1\nkind: !!str A\nmetadata: {name: a, name: b}\n", "name"),
+        ("apiVersion: v1\nkind: A\nmetadata:\n  <<: {namespace: m}\n  labels: {spaces-postrender.dev/generated: x, spaces-postrender.dev/generated: y}\n", "spaces-postrender.dev/generated"),
+        ("&n name: x\nkind: A\nmetadata:\n  name: a\n  *n : b\n", "name"),
+        ("kind: List\napiVersion: v1\nitems:\n- {apiVersion: v1, kind: A, x: &q 1, apiVersion: v2}\n", "apiVersion"),
+        ("kind: A\n[a]: b\nkind: B\n", "kind"),
+    ] {
+        let e = all_paths(doc).expect_err(doc);
+        assert!(
+            e.message
+                .contains(&format!("duplicate key `{key}`: the object's identity")),
+            "{doc:?}: {}",
+            e.message
+        );
+    }
+}
+
+#[test]
+fn parser_messages_do_not_quote_the_input() {
+    for doc in [
+        "apiVersion: v1\nkind: Secret\nstringData: {p: @x}\n",
+        "apiVersion: v1\nkind: Secret\nstringData: {p: `x}\n",
+        "apiVersion: v1\nkind: Secret\nstringData: {p: [x}}\n",
+        "apiVersion: v1\nkind: Secret\nstringData: {p: \u{1}}\n",
+    ] {
+        let e = all_paths(doc).expect_err(doc);
+        assert!(e.message.is_ascii(), "{}", e.message);
+        assert!(
+            !e.message.contains(['@', '\u{1}']) && !e.message.contains("`x"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, 3, "{doc:?}");
+    }
+}
+
+#[test]
+fn errors_point_at_a_line_of_the_document() {
+    // Directives: lines count from the document's first line, the directive's.
+    let e = all_paths("%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n")
+        .expect_err("unclosed");
+    assert_eq!((e.line, e.column), (5, 11));
+    // A directive the stream splitter cut from its `---` document: the directive's line.
+    let e = all_paths("%YAML 1.1\n# c\n").expect_err("directive only");
+    assert_eq!((e.line, e.column), (2, 4));
+    assert!(e.message.contains("directive"), "{}", e.message);
+    // The end of the input is the end of the last line, not a line after it.
+    let e = all_paths("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 'a\n")
+        .expect_err("unclosed quote");
+    assert!(e.line <= 4, "{e:?}");
+}
