@@ -1,7 +1,7 @@
 //! Command-line front end: argument definitions and the commands, over an injected [`Io`] so
 //! that the whole CLI runs in tests without a process. `main.rs` only builds the real `Io`.
 
-use crate::diag::{Diagnostic, Format, Report};
+use crate::diag::{Code, Diagnostic, Format, Report};
 use crate::features::Features;
 use crate::pipeline::{self, Settings};
 use crate::plan::Target;
@@ -222,7 +222,7 @@ fn load_checked(
         let mut s = String::new();
         if let Err(e) = io.stdin.read_to_string(&mut s) {
             report.push(Diagnostic::error(
-                "values-file",
+                Code::ValuesFile,
                 "",
                 format!("cannot read values from standard input: {e}"),
             ));
@@ -588,7 +588,7 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
     if values_from_stdin && input.is_some_and(|i| crate::guard::names_stdin(io.stdin_id, i)) {
         report.push(
             Diagnostic::error(
-                "values-file",
+                Code::ValuesFile,
                 "",
                 "`-f -` and `--input -` cannot both read standard input",
             )
@@ -613,7 +613,7 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
                 path,
             ),
             Err(e) => Err(vec![Diagnostic::error(
-                "read-input",
+                Code::ReadInput,
                 "",
                 format!("cannot read the manifests in {path}: {e}"),
             )

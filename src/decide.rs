@@ -2,7 +2,7 @@
 //! for these values and target, and what the input already holds (replaced, skipped,
 //! conflicting, removed).
 
-use crate::diag::{Diagnostic, Origin};
+use crate::diag::{Code, Diagnostic, Origin};
 use crate::features::Features;
 use crate::identify::Object;
 use crate::k8s;
@@ -55,7 +55,7 @@ fn choose_subject(
         };
         let Some((ns, name)) = raw.split_once('/') else {
             return Err(vec![Diagnostic::error(
-                "bad-flag",
+                Code::BadFlag,
                 "",
                 format!("--controller-service-account {raw:?} is not NAMESPACE/NAME"),
             )
@@ -118,7 +118,7 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
         let at = |d: &ControllerDeployment| input_origin(d.document, d.line, &d.source).to_string();
         errors.push(
             Diagnostic::error(
-                "two-controllers",
+                Code::TwoControllers,
                 "",
                 format!(
                     "the input has {} Deployments named spaces-controller ({} and {}{}); which one's ServiceAccount the RBAC binds would be a guess",
@@ -135,7 +135,7 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
     if !k8s::is_dns_label(&subject.namespace) {
         errors.push(
             Diagnostic::error(
-                "bad-subject",
+                Code::BadSubject,
                 "",
                 format!(
                     "the controller namespace {:?} is not a valid namespace name",
@@ -149,7 +149,7 @@ fn check_subject(subject: &Subject, scan: &Scan) -> Vec<Diagnostic> {
     if !k8s::is_dns_subdomain(&subject.name) {
         errors.push(
             Diagnostic::error(
-                "bad-subject",
+                Code::BadSubject,
                 "",
                 format!(
                     "the controller ServiceAccount name {:?} is not a valid name",
@@ -209,7 +209,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
                 write[i] = false;
                 notes.push(
                     Diagnostic::info(
-                        "namespace-present",
+                        Code::NamespacePresent,
                         "",
                         format!(
                             "the input already has Namespace {:?}; not generating it again",
@@ -222,7 +222,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
                 let ns = p.namespace.as_deref().unwrap_or("");
                 errors.push(
                     Diagnostic::error(
-                        "conflict",
+                        Code::Conflict,
                         "",
                         format!(
                             "the input already has {} {}/{} (not made by spaces-postrender), and spaces-postrender would generate {} {}/{}",
@@ -243,7 +243,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
     if removed.count > 0 {
         let more = removed.count - removed.names.len();
         notes.push(Diagnostic::info(
-            "removed",
+            Code::Removed,
             "",
             format!(
                 "removed {} object(s) that an earlier spaces-postrender run generated and these values no longer generate: {}{}",

@@ -76,12 +76,148 @@ impl fmt::Display for Origin {
     }
 }
 
+/// Declares [`Code`]: every kind of problem the tool reports, with its stable id (SARIF
+/// `ruleId`, the `[...]` of human output, `code` in JSON and KRM results), its SARIF level and
+/// its description (the doc comment), in one list.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $id:literal, $level:ident;)*) => {
+        /// A kind of problem. The ids are stable: CI baselines and suppressions refer to them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order of the list.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable id, e.g. `wrong-type`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $id,)*
+                }
+            }
+
+            /// One sentence on what it means.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => concat!($($doc),*).trim_ascii(),)*
+                }
+            }
+
+            /// The SARIF level its rule is declared with: `error`, `warning` or `note`.
+            pub fn sarif_level(self) -> &'static str {
+                match self {
+                    $(Code::$variant => stringify!($level),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A value has the wrong type.
+    WrongType = "wrong-type", error;
+    /// A key the schema does not know (often a misspelling).
+    UnknownKey = "unknown-key", warning;
+    /// A name does not have the required format.
+    BadFormat = "bad-format", error;
+    /// A name is longer than Kubernetes allows.
+    TooLong = "too-long", error;
+    /// A required name is empty.
+    Empty = "empty", error;
+    /// target.namespace and target.secretNamespace disagree.
+    AliasConflict = "alias-conflict", error;
+    /// A setting has no effect because a feature is off.
+    NoEffect = "no-effect", warning;
+    /// A setting is ignored because a feature is off.
+    Ignored = "ignored", note;
+    /// A namespace starts with kube-.
+    KubeNamespace = "kube-namespace", warning;
+    /// A values file repeats a key.
+    DuplicateKey = "duplicate-key", warning;
+    /// A values file has more than one YAML document; Helm reads only the first.
+    MultiDocument = "multi-document", warning;
+    /// A values file is not valid YAML.
+    YamlSyntax = "yaml-syntax", error;
+    /// A values file cannot be read.
+    ValuesFile = "values-file", error;
+    /// A --set argument cannot be parsed.
+    SetSyntax = "set-syntax", error;
+    /// A value is invalid.
+    Invalid = "invalid", error;
+    /// A command-line option has an invalid value.
+    BadFlag = "bad-flag", error;
+    /// The controller ServiceAccount or its namespace is not a valid name.
+    BadSubject = "bad-subject", error;
+    /// The input already has an object the tool would generate.
+    Conflict = "conflict", error;
+    /// A List (or a document with several objects) mixes objects an earlier run generated with others.
+    GeneratedInList = "generated-in-list", error;
+    /// The input has more than one spaces-controller Deployment to take the RBAC subject from.
+    TwoControllers = "two-controllers", error;
+    /// The last document ends inside a block scalar without a line break; appending would change it.
+    NoFinalNewline = "no-final-newline", error;
+    /// Objects an earlier run generated, which these values no longer generate, were removed.
+    Removed = "removed", note;
+    /// The input already has the Namespace; it is not generated again.
+    NamespacePresent = "namespace-present", note;
+    /// No objects are generated for the target with these values.
+    NothingGenerated = "nothing-generated", note;
+    /// An input document is not valid YAML.
+    InvalidManifest = "invalid-manifest", error;
+    /// An input document is not valid UTF-8.
+    InvalidUtf8 = "invalid-utf8", error;
+    /// The input manifests cannot be read.
+    ReadInput = "read-input", error;
+    /// The output cannot be written.
+    WriteOutput = "write-output", error;
+    /// A generated object cannot be rendered.
+    Render = "render", error;
+    /// An internal error.
+    Internal = "internal", error;
+    /// The configuration object is not a SpacesPostRender or a ConfigMap.
+    ConfigKind = "config-kind", error;
+    /// The configuration object has a field it does not know.
+    ConfigUnknownField = "config-unknown-field", error;
+    /// A configuration field has the wrong type.
+    ConfigType = "config-type", error;
+    /// A configuration field has an invalid value.
+    ConfigValue = "config-value", error;
+    /// The plugin configuration file cannot be read.
+    ConfigFile = "config-file", error;
+    /// The plugin configuration is not valid YAML.
+    ConfigSyntax = "config-syntax", error;
+    /// A KRM ResourceList has no functionConfig; nothing is generated.
+    NoFunctionConfig = "no-function-config", note;
+    /// An object was generated (KRM info result).
+    Generated = "generated", note;
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable identifier of the kind of problem (`wrong-type`, `unknown-key`, ...).
-    pub code: &'static str,
+    pub code: Code,
     /// Dotted values path (`features.alpha.eso.namespace`), or empty for stream problems.
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +230,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn new(
         severity: Severity,
-        code: &'static str,
+        code: Code,
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
@@ -107,17 +243,13 @@ impl Diagnostic {
             hint: None,
         }
     }
-    pub fn error(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, path, message)
     }
-    pub fn warning(
-        code: &'static str,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn warning(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, path, message)
     }
-    pub fn info(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn info(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Info, code, path, message)
     }
     pub fn at(mut self, origin: Option<Origin>) -> Self {

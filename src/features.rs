@@ -4,7 +4,7 @@
 //! Built only from values that passed schema validation; a value of the wrong type here is
 //! treated as absent (its schema diagnostic already failed the run).
 
-use crate::diag::{Diagnostic, Origin};
+use crate::diag::{Code, Diagnostic, Origin};
 use crate::values::{yaml, Loaded};
 use serde::Serialize;
 use serde_json::Value;
@@ -105,7 +105,7 @@ impl Features {
             (Some(c), Some(a)) if c != a => {
                 diags.push(
                     Diagnostic::error(
-                        "alias-conflict",
+                        Code::AliasConflict,
                         ns_path.clone(),
                         format!("target.namespace ({a:?}) is an alias of target.secretNamespace ({c:?}), and the two disagree"),
                     )
@@ -166,7 +166,7 @@ impl Features {
                 if s.value {
                     diags.push(
                         Diagnostic::warning(
-                            "no-effect",
+                            Code::NoEffect,
                             s.path.clone(),
                             "has no effect while the Argo CD plugin is off",
                         )
@@ -184,7 +184,7 @@ impl Features {
                 if set(&s.path) {
                     diags.push(
                         Diagnostic::info(
-                            "ignored",
+                            Code::Ignored,
                             s.path.clone(),
                             "ignored while externalCluster is off",
                         )
@@ -207,7 +207,7 @@ impl Features {
         for s in kube {
             if s.value.starts_with("kube-") {
                 diags.push(
-                    Diagnostic::warning("kube-namespace", s.path.clone(), format!("namespace {:?} starts with kube-, which is reserved for Kubernetes itself", s.value))
+                    Diagnostic::warning(Code::KubeNamespace, s.path.clone(), format!("namespace {:?} starts with kube-, which is reserved for Kubernetes itself", s.value))
                         .at(Some(s.origin.clone()))
                         .hint("use a namespace of your own, such as argocd or external-secrets"),
                 );

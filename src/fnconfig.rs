@@ -19,7 +19,7 @@
 //! Every diagnostic carries an [`Origin`] that names the config field it came from; a
 //! [`FieldMap`] turns it back into that field's path for KRM `results`.
 
-use crate::diag::{Diagnostic, Origin, Report};
+use crate::diag::{Code, Diagnostic, Origin, Report};
 use crate::features::Features;
 use crate::pipeline::Settings;
 use crate::plan::Target;
@@ -209,7 +209,7 @@ pub struct Outcome {
 fn config_error(
     fields: &mut FieldMap,
     field: &str,
-    code: &'static str,
+    code: Code,
     message: String,
     hint: &str,
 ) -> Diagnostic {
@@ -236,7 +236,7 @@ fn string_list(
                     other => report.push(config_error(
                         fields,
                         &format!("{field}[{i}]"),
-                        "config-type",
+                        Code::ConfigType,
                         format!(
                             "{field}[{i}] must be a string, not {}",
                             crate::values::yaml::kind_name(other)
@@ -251,7 +251,7 @@ fn string_list(
             report.push(config_error(
                 fields,
                 field,
-                "config-type",
+                Code::ConfigType,
                 format!(
                     "{field} must be a list of strings, not {}",
                     crate::values::yaml::kind_name(other)
@@ -277,7 +277,7 @@ fn opt_string(
             report.push(config_error(
                 fields,
                 field,
-                "config-type",
+                Code::ConfigType,
                 format!(
                     "{field} must be a string, not {}",
                     crate::values::yaml::kind_name(other)
@@ -296,7 +296,7 @@ fn parse_target(s: &str, field: &str, fields: &mut FieldMap, report: &mut Report
             report.push(config_error(
                 fields,
                 field,
-                "config-value",
+                Code::ConfigValue,
                 format!("{field} {s:?} is not a target"),
                 &format!("use one of {}", Target::names()),
             ));
@@ -316,7 +316,7 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
         report.push(config_error(
             fields,
             "metadata",
-            "config-type",
+            Code::ConfigType,
             format!(
                 "metadata must be a mapping, not {}",
                 crate::values::yaml::kind_name(meta)
@@ -345,7 +345,7 @@ pub fn read(obj: &Value) -> Outcome {
     if !obj.is_object() {
         report.push(
             Diagnostic::error(
-                "config-type",
+                Code::ConfigType,
                 "",
                 format!(
                     "the configuration must be a mapping, not {}",
@@ -369,7 +369,7 @@ pub fn read(obj: &Value) -> Outcome {
         _ => {
             report.push(
                 Diagnostic::error(
-                    "config-kind",
+                    Code::ConfigKind,
                     "",
                     format!("the configuration is apiVersion {api_version:?} kind {kind:?}; spaces-postrender reads {API_VERSION} {KIND} or a v1 ConfigMap"),
                 )
@@ -425,7 +425,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                 other => report.push(config_error(
                     fields,
                     "values",
-                    "config-type",
+                    Code::ConfigType,
                     format!("values must be a mapping of Helm values, not {}", crate::values::yaml::kind_name(other)),
                     "write the values under values: as in a values file, e.g. values: {features: {alpha: {argocdPlugin: {enabled: true}}}}",
                 )),
@@ -477,7 +477,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                 other => report.push(config_error(
                     fields,
                     "strict",
-                    "config-type",
+                    Code::ConfigType,
                     format!("strict must be true or false, not {}", crate::values::yaml::kind_name(other)),
                     "write strict: true (without quotes)",
                 )),
@@ -490,7 +490,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                 let o = fields.origin(other);
                 report.push(
                     Diagnostic::error(
-                        "config-unknown-field",
+                        Code::ConfigUnknownField,
                         "",
                         format!("unknown field `{other}` in {}", cfg.label()),
                     )
@@ -525,7 +525,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                     _ => report.push(config_error(
                         fields,
                         &field,
-                        "config-value",
+                        Code::ConfigValue,
                         format!("annotation {k} must be \"true\" or \"false\", not {s:?}"),
                         "write \"true\" or \"false\"",
                     )),
@@ -547,7 +547,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                         report.push(config_error(
                             fields,
                             &format!("data.{k}"),
-                            "config-type",
+                            Code::ConfigType,
                             format!("data entry {k:?} must be a string, not {}", crate::values::yaml::kind_name(other)),
                             "each data entry is one --set path and its value, e.g. features.alpha.argocdPlugin.enabled: \"true\"",
                         ));
@@ -560,7 +560,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
         Some(other) => report.push(config_error(
             fields,
             "data",
-            "config-type",
+            Code::ConfigType,
             format!(
                 "data must be a mapping, not {}",
                 crate::values::yaml::kind_name(other)
@@ -597,7 +597,7 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
         Ok(l) => l,
         Err(ds) => {
             for d in ds {
-                let d = if d.code == "values-file" {
+                let d = if d.code == Code::ValuesFile {
                     d.hint("paths in valuesFiles are relative to the directory of the kustomization that lists this configuration")
                 } else {
                     d
@@ -673,12 +673,12 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
                     .origins
                     .record("", &Value::Object(alone), &|_| o.clone());
                 if let Err(e) = set::apply(*kind, arg, &mut base, &no_files) {
-                    report.push(Diagnostic::error("set-syntax", "", e.message).at(Some(origin)));
+                    report.push(Diagnostic::error(Code::SetSyntax, "", e.message).at(Some(origin)));
                 }
             }
             Err(e) => report.push(
                 Diagnostic::error(
-                    "set-syntax",
+                    Code::SetSyntax,
                     "",
                     format!("cannot parse {field}: {}", e.message),
                 )
@@ -711,7 +711,7 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
 
 /// The CLI's hint for a quoted boolean talks about `--set`; in a config object say what to write there.
 fn config_hint(d: Diagnostic, cfg: &FnConfig, fields: &FieldMap) -> Diagnostic {
-    if d.code != "wrong-type" {
+    if d.code != Code::WrongType {
         return d;
     }
     let Some(field) = fields.field(&d) else {
@@ -759,7 +759,7 @@ mod tests {
         }));
         assert!(o.report.has_errors());
         let d = &o.report.items[0];
-        assert_eq!(d.code, "config-unknown-field");
+        assert_eq!(d.code, Code::ConfigUnknownField);
         assert!(d.hint.as_deref().unwrap_or("").contains("`valuesFiles`"));
         assert_eq!(o.fields.field(d).as_deref(), Some("valuesFile"));
     }
@@ -774,7 +774,7 @@ mod tests {
             .report
             .items
             .iter()
-            .find(|d| d.code == "wrong-type")
+            .find(|d| d.code == Code::WrongType)
             .cloned()
             .unwrap_or_else(|| panic!("no wrong-type diagnostic in {:?}", o.report));
         assert_eq!(d.path, "features.alpha.argocdPlugin.enabled");

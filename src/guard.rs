@@ -2,7 +2,7 @@
 //! `/dev/stdin`, `/proc/self/fd/0`, a symlink to it) while standard input carries the
 //! manifests (or a ResourceList) would eat them. Every front end asks here.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 
 /// Whether `path` is standard input: `-`, one of its well-known names, or any path with the
 /// same device and inode (a symlink, `/proc/<pid>/fd/0`).
@@ -52,7 +52,7 @@ pub fn stdin_values_errors(
             } else {
                 format!("the {kind} {f:?} is standard input, which carries {what}")
             };
-            Diagnostic::error("values-file", "", message)
+            Diagnostic::error(Code::ValuesFile, "", message)
                 .hint("write the values to a file, or use `generate`, which reads no manifests")
         })
         .collect()

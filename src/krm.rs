@@ -17,7 +17,7 @@
 //! - Exit 1 when any result is an error; then `items` are returned unchanged (nothing generated)
 //!   and the problems are also printed on standard error.
 
-use crate::diag::{Diagnostic, Origin, Report};
+use crate::diag::{Code, Diagnostic, Origin, Report};
 use crate::features::Features;
 use crate::fnconfig::{self, FieldMap, ResourceRef};
 use crate::k8s::{MARKER_LABEL, MARKER_VALUE};
@@ -237,7 +237,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
         if !it.is_object() {
             report.push(
                 Diagnostic::error(
-                    "invalid-manifest",
+                    Code::InvalidManifest,
                     "",
                     format!("items[{i}] is not an object"),
                 )
@@ -249,7 +249,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     let (fields, config_ref, settings, strict, ready) = match list.get("functionConfig") {
         None | Some(Value::Null) => {
             report.push(
-                Diagnostic::info("no-function-config", "", "the ResourceList has no functionConfig, so every feature is off and nothing is generated")
+                Diagnostic::info(Code::NoFunctionConfig, "", "the ResourceList has no functionConfig, so every feature is off and nothing is generated")
                     .hint(format!("give a functionConfig of kind {} ({}) or a ConfigMap whose data keys are --set paths", fnconfig::KIND, fnconfig::API_VERSION)),
             );
             let loaded = crate::values::load(&Default::default(), None).ok();
@@ -406,7 +406,7 @@ fn generate(
                 .map(|n| format!("{n}/"))
                 .unwrap_or_default();
             let d = Diagnostic::info(
-                "generated",
+                Code::Generated,
                 "",
                 format!(
                     "generated {} {ns}{} for target {}",

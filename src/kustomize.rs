@@ -11,7 +11,7 @@
 //! The executable is this binary under that name (a symlink or a copy): `main.rs` sees the
 //! name in `argv[0]`. `spaces-postrender install-kustomize-plugin` puts it there.
 
-use crate::diag::{Diagnostic, Report};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::fnconfig;
 use crate::pipeline;
 use crate::procio::Io;
@@ -57,7 +57,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         Ok(t) => t,
         Err(e) => {
             report.push(Diagnostic::error(
-                "config-file",
+                Code::ConfigFile,
                 "",
                 format!(
                     "cannot read the plugin config {}: {e}",
@@ -75,7 +75,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         Err(e) => {
             report.push(
                 Diagnostic::error(
-                    "config-syntax",
+                    Code::ConfigSyntax,
                     "",
                     format!(
                         "the {} config is not valid YAML: {}",

@@ -3,7 +3,7 @@
 //! to the caller's writer only on success.
 
 use crate::decide::{decide, Decision};
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::features::Features;
 use crate::render;
 use crate::scan::{input_origin, scan_input_with, ScanFailed, Wanted, PARALLEL_AFTER};
@@ -90,7 +90,7 @@ pub fn run(
     let mut written = Vec::new();
     let write_err = |e: io::Error| {
         vec![Diagnostic::error(
-            "write-output",
+            Code::WriteOutput,
             "",
             format!("cannot write output: {e}"),
         )]
@@ -99,7 +99,7 @@ pub fn run(
     if let (true, Some(u)) = (appends, &scan.unterminated) {
         if !newline_keeps_meaning(&u.bytes) {
             return Err(vec![Diagnostic::error(
-                "no-final-newline",
+                Code::NoFinalNewline,
                 "",
                 format!(
                     "input document {} ends without a line break inside a value (a block scalar): the documents spaces-postrender appends would add one to that value",
@@ -120,13 +120,13 @@ pub fn run(
             source_comment: !scan.helm4_input,
         };
         let text = render::render(settings.target, o, style)
-            .map_err(|e| vec![Diagnostic::error("render", "", e)])?;
+            .map_err(|e| vec![Diagnostic::error(Code::Render, "", e)])?;
         spool.write_all(text.as_bytes()).map_err(write_err)?;
         written.push(render::source_name(settings.target, o));
     }
     if plan.objects.is_empty() {
         diagnostics.push(Diagnostic::info(
-            "nothing-generated",
+            Code::NothingGenerated,
             "",
             format!(
                 "no objects to generate for target {} with these values",

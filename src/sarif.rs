@@ -8,114 +8,20 @@
 //! matters: `tests/sarif.rs` validates real output against the official OASIS SARIF 2.1.0
 //! schema (vendored under `tests/schemas/`).
 //!
-//! Mapping: one `result` per diagnostic; `ruleId` = the diagnostic's stable code (listed in
-//! [`RULES`], with `ruleIndex` into `tool.driver.rules`); `level` from the severity (info ->
+//! Mapping: one `result` per diagnostic; `ruleId` = the diagnostic's stable code (one rule per
+//! [`Code`], with `ruleIndex` into `tool.driver.rules`); `level` from the severity (info ->
 //! `note`); a diagnostic from a values file has `physicalLocation` = that file (a relative URI
 //! as given on the command line) and `region.startLine`/`startColumn` (1-based, Unicode code
 //! points: `columnKind` = `unicodeCodePoints`); one from a `--set` argument, a flag or the
 //! input stream has no physical location and names its source in the message
 //! (`[from --set argument 2]`). The values path is a `logicalLocation`.
 
-use crate::diag::{Diagnostic, Origin, Report, Severity};
+use crate::diag::{Code, Diagnostic, Origin, Report, Severity};
 use serde::Serialize;
 
 /// The schema URI written into `$schema`: the OASIS Standard (Errata 01) schema.
 pub const SARIF_SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-
-/// Every diagnostic code (SARIF `ruleId`) the tool can report, with a short description.
-/// The ids are stable: CI baselines and suppressions refer to them.
-pub const RULES: &[(&str, &str)] = &[
-    ("wrong-type", "A value has the wrong type."),
-    (
-        "unknown-key",
-        "A key the schema does not know (often a misspelling).",
-    ),
-    ("bad-format", "A name does not have the required format."),
-    ("too-long", "A name is longer than Kubernetes allows."),
-    ("empty", "A required name is empty."),
-    (
-        "alias-conflict",
-        "target.namespace and target.secretNamespace disagree.",
-    ),
-    (
-        "no-effect",
-        "A setting has no effect because a feature is off.",
-    ),
-    ("ignored", "A setting is ignored because a feature is off."),
-    ("kube-namespace", "A namespace starts with kube-."),
-    ("duplicate-key", "A values file repeats a key."),
-    ("yaml-syntax", "A values file is not valid YAML."),
-    ("values-file", "A values file cannot be read."),
-    ("set-syntax", "A --set argument cannot be parsed."),
-    ("invalid", "A value is invalid."),
-    ("bad-flag", "A command-line option has an invalid value."),
-    (
-        "bad-subject",
-        "The controller ServiceAccount or its namespace is not a valid name.",
-    ),
-    (
-        "conflict",
-        "The input already has an object the tool would generate.",
-    ),
-    (
-        "generated-in-list",
-        "A List (or a document with several objects) mixes objects an earlier run generated with others.",
-    ),
-    (
-        "two-controllers",
-        "The input has more than one spaces-controller Deployment to take the RBAC subject from.",
-    ),
-    (
-        "no-final-newline",
-        "The last document ends inside a block scalar without a line break; appending would change it.",
-    ),
-    (
-        "removed",
-        "Objects an earlier run generated, which these values no longer generate, were removed.",
-    ),
-    (
-        "namespace-present",
-        "The input already has the Namespace; it is not generated again.",
-    ),
-    (
-        "nothing-generated",
-        "No objects are generated for the target with these values.",
-    ),
-    ("invalid-manifest", "An input document is not valid YAML."),
-    ("invalid-utf8", "An input document is not valid UTF-8."),
-    ("read-input", "The input manifests cannot be read."),
-    ("write-output", "The output cannot be written."),
-    ("render", "A generated object cannot be rendered."),
-    ("internal", "An internal error."),
-    // The kustomize exec plugin's and KRM function's configuration object (src/fnconfig.rs).
-    (
-        "config-kind",
-        "The configuration object is not a SpacesPostRender or a ConfigMap.",
-    ),
-    (
-        "config-unknown-field",
-        "The configuration object has a field it does not know.",
-    ),
-    ("config-type", "A configuration field has the wrong type."),
-    (
-        "config-value",
-        "A configuration field has an invalid value.",
-    ),
-    (
-        "config-file",
-        "The plugin configuration file cannot be read.",
-    ),
-    (
-        "config-syntax",
-        "The plugin configuration is not valid YAML.",
-    ),
-    (
-        "no-function-config",
-        "A KRM ResourceList has no functionConfig; nothing is generated.",
-    ),
-    ("generated", "An object was generated (KRM info result)."),
-];
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -295,7 +201,7 @@ fn result<'a>(d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
         }]
     };
     SarifResult {
-        rule_id: d.code,
+        rule_id: d.code.as_str(),
         rule_index,
         level: level(d.severity),
         message: Text { text },
@@ -305,36 +211,22 @@ fn result<'a>(d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
 
 /// The SARIF log for a report (pretty JSON with a final newline).
 pub fn to_sarif(report: &Report) -> String {
-    let mut rules: Vec<Rule> = RULES
+    // One rule per code, in the order of the list (`ruleIndex` is the code's position).
+    let rules: Vec<Rule> = Code::ALL
         .iter()
-        .map(|(id, desc)| Rule {
-            id: (*id).to_string(),
+        .map(|c| Rule {
+            id: c.as_str().to_string(),
             short_description: Text {
-                text: (*desc).to_string(),
+                text: c.description().to_string(),
             },
             default_configuration: Configuration {
-                level: default_level(id),
+                level: c.sarif_level(),
             },
         })
         .collect();
     let mut results = Vec::with_capacity(report.items.len());
     for d in &report.items {
-        let index = match rules.iter().position(|r| r.id == d.code) {
-            Some(i) => i,
-            None => {
-                // A code missing from RULES (a test keeps the list complete) still gets a rule.
-                rules.push(Rule {
-                    id: d.code.to_string(),
-                    short_description: Text {
-                        text: d.code.replace('-', " "),
-                    },
-                    default_configuration: Configuration {
-                        level: level(d.severity),
-                    },
-                });
-                rules.len() - 1
-            }
-        };
+        let index = Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0);
         results.push(result(d, index));
     }
     let log = Log {
@@ -356,15 +248,6 @@ pub fn to_sarif(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| String::from("{}"));
     s.push('\n');
     s
-}
-
-/// The severity a rule is reported with without `--strict`.
-fn default_level(id: &str) -> &'static str {
-    match id {
-        "unknown-key" | "no-effect" | "kube-namespace" | "duplicate-key" => "warning",
-        "ignored" | "namespace-present" | "nothing-generated" | "removed" => "note",
-        _ => "error",
-    }
 }
 
 #[cfg(test)]
@@ -391,7 +274,7 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        let mut ids: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
         ids.sort_unstable();
         let n = ids.len();
         ids.dedup();

@@ -5,7 +5,7 @@
 //! `explain` and IDE completion) and formats. Unknown keys are `additionalProperties: false`
 //! in the schema; this module reports them as warnings with a did-you-mean suggestion.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::values::{yaml, Origins};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
@@ -130,7 +130,7 @@ pub fn suggest(unknown: &str, known: &[String]) -> Option<String> {
 pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
     let Some(v) = validator() else {
         return vec![Diagnostic::error(
-            "internal",
+            Code::Internal,
             "",
             "the embedded values schema does not compile",
         )];
@@ -153,7 +153,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                     let kpath = yaml::join_path(&path, key);
                     let known = known_keys(&ptr);
                     let mut d = Diagnostic::warning(
-                        "unknown-key",
+                        Code::UnknownKey,
                         kpath.clone(),
                         format!(
                             "unknown key `{key}` under {}",
@@ -177,7 +177,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                 let inst = err.instance();
                 let want = type_name(kind);
                 let mut d = Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     path.clone(),
                     format!("expected {want}, got {}", describe(inst)),
                 );
@@ -209,9 +209,9 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                 let inst = err.instance();
                 let what = custom.unwrap_or("has an invalid format");
                 let code = match err.kind() {
-                    ValidationErrorKind::MaxLength { .. } => "too-long",
-                    ValidationErrorKind::MinLength { .. } => "empty",
-                    _ => "bad-format",
+                    ValidationErrorKind::MaxLength { .. } => Code::TooLong,
+                    ValidationErrorKind::MinLength { .. } => Code::Empty,
+                    _ => Code::BadFormat,
                 };
                 let mut msg = format!("{} {what}", describe(inst));
                 if let ValidationErrorKind::MaxLength { limit } = err.kind() {
@@ -227,7 +227,8 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                 }
                 // One format problem per path: an empty string also fails the pattern.
                 if out.iter().any(|d: &Diagnostic| {
-                    d.path == path && matches!(d.code, "empty" | "too-long" | "bad-format")
+                    d.path == path
+                        && matches!(d.code, Code::Empty | Code::TooLong | Code::BadFormat)
                 }) {
                     continue;
                 }
@@ -240,7 +241,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                 };
                 Diagnostic::error(code, path.clone(), msg).hint(hint)
             }
-            other => Diagnostic::error("invalid", path.clone(), format!("{other:?}")),
+            other => Diagnostic::error(Code::Invalid, path.clone(), format!("{other:?}")),
         };
         out.push(d.at(origin));
     }

@@ -55,7 +55,7 @@
 //! argument of that flag), `flag` (`flag`), `input` (`document`, `line`, optional `source`),
 //! `env` (`name`) or `default`.
 
-use crate::diag::Origin;
+use crate::diag::{Code, Origin};
 use crate::features::Features;
 use crate::pipeline::Settings;
 use crate::plan::{self, Cause, Plan, Planned, Skipped, Subject, SubjectRule, Target};
@@ -314,7 +314,7 @@ pub fn explain(
     // Only a Namespace is ever skipped for being present, and a plan holds at most one.
     let present: Vec<String> = notes
         .iter()
-        .filter(|d| d.code == "namespace-present")
+        .filter(|d| d.code == Code::NamespacePresent)
         .filter_map(|d| d.origin.as_ref().map(ToString::to_string))
         .collect();
     let generated: Vec<WhyObject> = plan

@@ -141,7 +141,7 @@ fn every_object_survives_once_and_exactly() {
             Err(ds) => {
                 prop_assert!(mixed || conflict, "unexpected failure: {:?}", ds);
                 prop_assert!(out.is_empty(), "a failure wrote output");
-                let codes: HashSet<&str> = ds.iter().map(|d| d.code).collect();
+                let codes: HashSet<&str> = ds.iter().map(|d| d.code.as_str()).collect();
                 prop_assert_eq!(codes.contains("generated-in-list"), mixed);
                 prop_assert_eq!(codes.contains("conflict"), conflict);
             }

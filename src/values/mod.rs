@@ -11,7 +11,7 @@ mod undo;
 pub mod yaml;
 pub mod yaml11;
 
-use crate::diag::{Diagnostic, Origin};
+use crate::diag::{Code, Diagnostic, Origin};
 use serde_json::{Map, Value};
 use set::{Seg, SetKind};
 use std::collections::HashMap;
@@ -202,7 +202,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                 Some(t) => ("<stdin>".to_string(), t.to_string()),
                 None => {
                     errors.push(
-                        Diagnostic::error("values-file", "", "`-f -` reads values from standard input, but standard input carries the manifests here")
+                        Diagnostic::error(Code::ValuesFile, "", "`-f -` reads values from standard input, but standard input carries the manifests here")
                             .at(Some(Origin::Flag { flag: "-f -".into() }))
                             .hint("write the values to a file and pass its path, or use `generate`/`validate`, which read no manifests"),
                     );
@@ -215,7 +215,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                 Err(e) => {
                     errors.push(
                         Diagnostic::error(
-                            "values-file",
+                            Code::ValuesFile,
                             "",
                             format!("cannot read values file {file}: {e}"),
                         )
@@ -232,7 +232,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
             Ok(loc) => {
                 for (code, path, pos, msg) in &loc.warnings {
                     warnings.push(
-                        Diagnostic::warning(code, path.clone(), msg.clone())
+                        Diagnostic::warning(*code, path.clone(), msg.clone())
                             .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
                     );
                 }
@@ -250,7 +250,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                 }
             }
             Err(e) => errors.push(
-                Diagnostic::error("yaml-syntax", "", format!("{label} is not valid YAML: {}", e.message))
+                Diagnostic::error(Code::YamlSyntax, "", format!("{label} is not valid YAML: {}", e.message))
                     .at(Some(Origin::File { file: label.clone(), line: e.pos.line, column: e.pos.column }))
                     .hint("fix the YAML syntax at that position (indent with spaces, quote values that contain `: ` or `#`)"),
             ),
@@ -282,7 +282,7 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
                         "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"
                     };
                     errors.push(
-                        Diagnostic::error("set-syntax", "", e.message)
+                        Diagnostic::error(Code::SetSyntax, "", e.message)
                             .at(Some(origin))
                             .hint(hint),
                     )

@@ -7,6 +7,7 @@
 //! parser that serde-saphyr uses, because serde cannot report per-key source locations.
 
 use super::yaml11;
+use crate::diag::Code;
 use serde_json::{Map, Value};
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, ScanError, Span, Tag};
 use std::collections::{HashMap, HashSet};
@@ -40,7 +41,7 @@ pub struct Located {
     /// Dotted path -> position of its key (for "unknown key" diagnostics).
     pub key_positions: HashMap<String, Pos>,
     /// Problems that do not stop loading (duplicate keys).
-    pub warnings: Vec<(&'static str, String, Pos, String)>,
+    pub warnings: Vec<(Code, String, Pos, String)>,
 }
 
 /// Why a values file could not be read.
@@ -119,7 +120,7 @@ pub fn load(text: &str) -> Result<Located, LoadError> {
                 docs += 1;
                 if docs > 1 {
                     // Helm reads only the first document of a values file; say so.
-                    out.warnings.push(("multi-document", String::new(), pos, "this values file has more than one YAML document; Helm uses only the first, and so does spaces-postrender".into()));
+                    out.warnings.push((Code::MultiDocument, String::new(), pos, "this values file has more than one YAML document; Helm uses only the first, and so does spaces-postrender".into()));
                     break;
                 }
             }
@@ -325,7 +326,7 @@ fn finish_node(
             let p = join_path(path, &key.name);
             if !written.insert(key.name.clone()) {
                 out.warnings.push((
-                    "duplicate-key",
+                    Code::DuplicateKey,
                     p.clone(),
                     key.pos,
                     format!(
