@@ -190,3 +190,50 @@ fn features_off_pass_the_release_through_unchanged() {
         String::from_utf8_lossy(&plain.stdout)
     );
 }
+
+/// A ConfigMap of the chart that carries the marker label but is not an object the tool
+/// generates reaches the release through the real Helm 3, with the features off and on (it was
+/// deleted before: integrity issue, defect 1).
+#[test]
+fn a_marker_labelled_chart_object_survives_helm3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chart = dir.path().join("chart");
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(root().join(CHART))
+        .arg(&chart)
+        .status()
+        .expect("cp");
+    assert!(copy.success());
+    std::fs::write(
+        chart.join("templates/marked.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep-me\n  labels:\n    spaces-postrender.dev/generated: \"true\"\ndata:\n  a: b\n",
+    )
+    .expect("write template");
+    let chart = chart.display().to_string();
+    for flags in [
+        &[][..],
+        &["--set", "features.alpha.argocdPlugin.enabled=true"][..],
+    ] {
+        let mut args = vec![
+            "template".to_string(),
+            "spaces".into(),
+            chart.clone(),
+            "-n".into(),
+            "upbound-system".into(),
+        ];
+        args.extend(post_renderer_args(flags));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = helm3(&refs);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("name: keep-me"),
+            "{flags:?}: the marker-labelled ConfigMap was dropped:\n{stdout}"
+        );
+    }
+}
