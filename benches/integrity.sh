@@ -12,8 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-NS_SIZES=${NS_SIZES:-"20000 200000 2000000"}
-H4_SIZES=${H4_SIZES:-"20000 200000 1000000"}
+NS_SIZES=${NS_SIZES-"20000 200000 2000000"}
+H4_SIZES=${H4_SIZES-"20000 200000 1000000"}
 SET_SIZES=${SET_SIZES:-"1000 10000 30000"}
 say() { echo "$@" >&2; }
 [ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq time >/dev/null 2>&1; }; }
@@ -52,7 +52,7 @@ echo "| --set flags | seconds | peak RSS |"
 echo "|---:|---:|---:|"
 for n in $SET_SIZES; do
   f=$data/set-$n.args
-  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "--set\nfeatures.alpha.k%d.enabled=true\n", i }' >"$f"
-  read -r s m <<<"$(measure "xargs -d '\n' -a '$f' '$bin' validate")"
+  awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "--set\nk%d.a=%d\n", i, i }' >"$f"
+  read -r s m <<<"$(measure "mapfile -t a < '$f'; '$bin' validate \"\${a[@]}\"")"
   echo "| $n | $s | $m MB |"
 done
