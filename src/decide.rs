@@ -186,7 +186,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
     let mut notes = Vec::new();
     let mut write = vec![true; plan.objects.len()];
     let same = |p: &Planned, o: &Object| {
-        o.kind.as_deref() == Some(p.kind)
+        o.kind.as_deref() == Some(p.kind.as_str())
             && o.name.as_deref() == Some(p.name.as_str())
             && o.group() == p.group()
             // A namespaced object without a namespace lands in the release namespace, which may be ours.
@@ -205,7 +205,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
         for s in scan.seen.iter().filter(|s| !s.own && same(p, &s.obj)) {
             let o = &s.obj;
             let origin = input_origin(s.document, s.line, &s.source);
-            if p.kind == "Namespace" {
+            if p.kind == plan::Kind::Namespace {
                 write[i] = false;
                 notes.push(
                     Diagnostic::info(

@@ -128,6 +128,8 @@ codes! {
     Empty = "empty", error;
     /// target.namespace and target.secretNamespace disagree.
     AliasConflict = "alias-conflict", error;
+    /// target.namespace is set without target.secretNamespace, which is what Spaces charts read.
+    NamespaceAlias = "namespace-alias", warning;
     /// A setting has no effect because a feature is off.
     NoEffect = "no-effect", warning;
     /// A setting is ignored because a feature is off.

@@ -115,7 +115,27 @@ impl Features {
                 str_at(l, &sns_path, "argocd")
             }
             (Some(_), _) => str_at(l, &sns_path, "argocd"),
-            (None, Some(_)) => str_at(l, &ns_path, "argocd"),
+            (None, Some(a)) => {
+                // The reference document's name. Taken as the user's intent (the RBAC goes
+                // there), but the chart itself reads only secretNamespace (SPEC §2). An
+                // invalid name is already an error of its own.
+                if crate::k8s::is_dns_label(a) {
+                    diags.push(
+                    Diagnostic::warning(
+                        Code::NamespaceAlias,
+                        ns_path.clone(),
+                        if a == "argocd" {
+                            "Spaces charts read only target.secretNamespace (default \"argocd\", the same namespace here), so this setting has no effect on the chart".to_string()
+                        } else {
+                            format!("Spaces charts read only target.secretNamespace, so the Argo CD plugin will still write its Secrets to \"argocd\" while the RBAC generated here goes to {a:?}")
+                        },
+                    )
+                    .at(l.origins.lookup(&ns_path).cloned())
+                    .hint(format!("set {sns_path}={a} as well (target.namespace is the name in the reference document; the docs renamed it in 2024)")),
+                );
+                }
+                str_at(l, &ns_path, "argocd")
+            }
             (None, None) => str_at(l, &sns_path, "argocd"),
         };
         let argocd = ArgoCd {

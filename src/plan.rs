@@ -123,10 +123,52 @@ fn cause<T: Serialize>(s: &Sourced<T>) -> Cause {
     }
 }
 
+/// The kinds of object the tool generates, in the order they are written (a Namespace before
+/// what lives in it, a ServiceAccount before its token, a Role before its binding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    ServiceAccount,
+    Secret,
+    Role,
+    RoleBinding,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Namespace => "Namespace",
+            Kind::ServiceAccount => "ServiceAccount",
+            Kind::Secret => "Secret",
+            Kind::Role => "Role",
+            Kind::RoleBinding => "RoleBinding",
+        }
+    }
+
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Kind::Namespace | Kind::ServiceAccount | Kind::Secret => "v1",
+            Kind::Role | Kind::RoleBinding => RBAC_V1,
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One object to generate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Planned {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub api_version: &'static str,
     pub name: String,
     pub namespace: Option<String>,
@@ -149,22 +191,12 @@ impl Planned {
     pub fn group(&self) -> &str {
         group_of(self.api_version)
     }
-    fn rank(&self) -> u8 {
-        match self.kind {
-            "Namespace" => 0,
-            "ServiceAccount" => 1,
-            "Secret" => 2,
-            "Role" => 3,
-            "RoleBinding" => 4,
-            _ => 5,
-        }
-    }
 }
 
 /// An object that is not generated, and what would turn it on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Skipped {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub name: String,
     pub target: Target,
     /// `path=value` settings that would generate it.
@@ -182,7 +214,7 @@ pub struct Plan {
 
 fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<Cause>) -> Planned {
     Planned {
-        kind: "Role",
+        kind: Kind::Role,
         api_version: RBAC_V1,
         name: name.into(),
         namespace: Some(ns.into()),
@@ -206,7 +238,7 @@ fn binding(
     uses_subject: bool,
 ) -> Planned {
     Planned {
-        kind: "RoleBinding",
+        kind: Kind::RoleBinding,
         api_version: RBAC_V1,
         name: name.into(),
         namespace: Some(ns.into()),
@@ -261,7 +293,7 @@ fn pair(
             objects.push(b);
         }
         None => {
-            for kind in ["Role", "RoleBinding"] {
+            for kind in [Kind::Role, Kind::RoleBinding] {
                 skipped.push(Skipped {
                     kind,
                     name: name.into(),
@@ -334,7 +366,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
             let e = &f.eso;
             if e.enabled.value {
                 objects.push(Planned {
-                    kind: "Namespace",
+                    kind: Kind::Namespace,
                     api_version: "v1",
                     name: e.namespace.value.clone(),
                     namespace: None,
@@ -349,7 +381,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                 });
             } else {
                 skipped.push(Skipped {
-                    kind: "Namespace",
+                    kind: Kind::Namespace,
                     name: e.namespace.value.clone(),
                     target,
                     needs: vec![format!("{}=true", e.enabled.path)],
@@ -369,7 +401,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     namespace: ns.clone(),
                 };
                 objects.push(Planned {
-                    kind: "ServiceAccount",
+                    kind: Kind::ServiceAccount,
                     api_version: "v1",
                     name: ARGOCD_SA.into(),
                     namespace: Some(ns.clone()),
@@ -383,7 +415,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     in_controller_namespace: false,
                 });
                 objects.push(Planned {
-                    kind: "Secret",
+                    kind: Kind::Secret,
                     api_version: "v1",
                     name: ARGOCD_TOKEN.into(),
                     namespace: Some(ns.clone()),
@@ -409,10 +441,10 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                 objects.push(binding(ROLE_PLUGIN, &ns, on, sa, because, false));
             } else {
                 for (kind, name) in [
-                    ("ServiceAccount", ARGOCD_SA),
-                    ("Secret", ARGOCD_TOKEN),
-                    ("Role", ROLE_PLUGIN),
-                    ("RoleBinding", ROLE_PLUGIN),
+                    (Kind::ServiceAccount, ARGOCD_SA),
+                    (Kind::Secret, ARGOCD_TOKEN),
+                    (Kind::Role, ROLE_PLUGIN),
+                    (Kind::RoleBinding, ROLE_PLUGIN),
                 ] {
                     skipped.push(Skipped {
                         kind,
@@ -428,8 +460,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
             }
         }
     }
-    objects
-        .sort_by(|x, y| (x.rank(), &x.namespace, &x.name).cmp(&(y.rank(), &y.namespace, &y.name)));
+    objects.sort_by(|x, y| (x.kind, &x.namespace, &x.name).cmp(&(y.kind, &y.namespace, &y.name)));
     Plan {
         target,
         objects,
@@ -490,7 +521,7 @@ mod tests {
                         for o in plan(&f, t, &subject()).objects {
                             seen += 1;
                             assert!(
-                                is_own_identity(o.group(), o.kind, &o.name),
+                                is_own_identity(o.group(), o.kind.as_str(), &o.name),
                                 "{} {} is planned but not an own identity",
                                 o.kind,
                                 o.name
@@ -506,6 +537,15 @@ mod tests {
         assert!(!is_own_identity(RBAC_GROUP, "Role", "other"));
         assert!(!is_own_identity("apps", "Namespace", "x"));
         assert!(!is_own_identity("", "Secret", ARGOCD_SA));
+    }
+
+    #[test]
+    fn target_names_round_trip() {
+        assert_eq!(Target::names(), "space, control-plane, argocd");
+        for t in Target::ALL {
+            assert_eq!(Target::from_name(t.as_str()), Some(t));
+        }
+        assert_eq!(Target::from_name("spaces"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! a value can never add keys, documents or comments, and strings such as `yes` or `0644` stay
 //! strings for Kubernetes' YAML 1.1 reader. Undefined variables are errors; debug is off.
 
-use crate::plan::{Planned, Target};
+use crate::plan::{Kind, Planned, Target};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -79,18 +79,18 @@ pub fn source_name(target: Target, o: &Planned) -> String {
     format!(
         "spaces-postrender/{}/{}-{}.yaml",
         target.as_str(),
-        o.kind.to_ascii_lowercase(),
+        o.kind.as_str().to_ascii_lowercase(),
         o.name
     )
 }
 
-fn template_for(kind: &str) -> &'static str {
+fn template_for(kind: Kind) -> &'static str {
     match kind {
-        "Role" => "role.yaml",
-        "RoleBinding" => "rolebinding.yaml",
-        "ServiceAccount" => "serviceaccount.yaml",
-        "Secret" => "secret-token.yaml",
-        _ => "namespace.yaml",
+        Kind::Role => "role.yaml",
+        Kind::RoleBinding => "rolebinding.yaml",
+        Kind::ServiceAccount => "serviceaccount.yaml",
+        Kind::Secret => "secret-token.yaml",
+        Kind::Namespace => "namespace.yaml",
     }
 }
 
@@ -128,7 +128,7 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
         source,
         no_source_comment: !style.source_comment,
         api_version: o.api_version,
-        kind: o.kind,
+        kind: o.kind.as_str(),
         name: &o.name,
         namespace: o.namespace.as_deref(),
         labels,

@@ -362,7 +362,7 @@ impl Wanted {
 
     fn matches(&self, o: &Object) -> bool {
         self.objects.iter().any(|p| {
-            o.kind.as_deref() == Some(p.kind)
+            o.kind.as_deref() == Some(p.kind.as_str())
                 && o.name.as_deref() == Some(p.name.as_str())
                 && o.group() == p.group()
                 && (p.in_controller_namespace

@@ -58,7 +58,7 @@
 use crate::diag::{Code, Origin};
 use crate::features::Features;
 use crate::pipeline::Settings;
-use crate::plan::{self, Cause, Plan, Planned, Skipped, Subject, SubjectRule, Target};
+use crate::plan::{self, Cause, Kind, Plan, Planned, Skipped, Subject, SubjectRule, Target};
 use crate::render;
 use crate::scan::{ControllerDeployment, Scan};
 use serde::Serialize;
@@ -90,7 +90,7 @@ pub struct Why {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WhyObject {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub api_version: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -119,7 +119,7 @@ pub struct WhyCause {
 /// An object that is not generated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhyNot {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub name: String,
     pub target: Target,
     pub needs: Vec<WhyNeed>,
@@ -417,7 +417,11 @@ impl Why {
         ));
         for o in &self.generated {
             out.push('\n');
-            out.push_str(&object_title(o.kind, o.namespace.as_deref(), &o.name));
+            out.push_str(&object_title(
+                o.kind.as_str(),
+                o.namespace.as_deref(),
+                &o.name,
+            ));
             out.push('\n');
             out.push_str(&format!(
                 "  target:    {} ({})\n",
@@ -438,7 +442,7 @@ impl Why {
             push_aligned(&mut out, "  because:   ", &rows);
             if o.uses_subject {
                 let s = &self.subject;
-                let what = if o.kind == "RoleBinding" {
+                let what = if o.kind == Kind::RoleBinding {
                     "binds"
                 } else {
                     "lives in the namespace of"
@@ -469,7 +473,7 @@ impl Why {
             for n in &self.not_generated {
                 out.push_str(&format!(
                     "\n{} (target {})\n",
-                    object_title(n.kind, None, &n.name),
+                    object_title(n.kind.as_str(), None, &n.name),
                     n.target.as_str()
                 ));
                 let unmet: Vec<String> = n

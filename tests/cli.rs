@@ -68,7 +68,7 @@ fn show_values_prints_what_the_tool_saw() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(
-        v["features"]["alpha"]["argocdPlugin"]["target"]["namespace"],
+        v["features"]["alpha"]["argocdPlugin"]["target"]["secretNamespace"],
         "argocd"
     );
     assert_eq!(v["features"]["alpha"]["eso"]["enabled"], true);

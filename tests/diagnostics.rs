@@ -56,6 +56,24 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
         "  help: did you mean `argocdPlugin`? (`spaces-postrender explain features.alpha` lists the known keys)",
     ),
     (
+        "namespace-alias-alone",
+        &["validate", "--set", "features.alpha.argocdPlugin.target.namespace=gitops"],
+        0,
+        "warning[namespace-alias] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace, so the Argo CD plugin will still write its Secrets to \"argocd\" while the RBAC generated here goes to \"gitops\"",
+    ),
+    (
+        "namespace-alias-alone-strict",
+        &["validate", "--strict", "--set", "features.alpha.argocdPlugin.target.namespace=gitops"],
+        1,
+        "  help: set features.alpha.argocdPlugin.target.secretNamespace=gitops as well (target.namespace is the name in the reference document; the docs renamed it in 2024)",
+    ),
+    (
+        "namespace-alias-default",
+        &["validate", "--set", "features.alpha.argocdPlugin.target.namespace=argocd"],
+        0,
+        "warning[namespace-alias] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace (default \"argocd\", the same namespace here), so this setting has no effect on the chart",
+    ),
+    (
         "alias-conflict",
         &["validate", "-f", "fixtures/bad-values/alias-conflict.yaml"],
         1,
@@ -200,4 +218,40 @@ fn exit_code_2_for_usage_errors() {
     assert!(out.stdout.is_empty());
     let out = run(&["explain", "features.alpha.nope"], b"", &[]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Both names set to the same namespace is clean, also under --strict; different is an error.
+#[test]
+fn namespace_alias_equal_is_clean() {
+    let o = run(
+        &[
+            "validate",
+            "--strict",
+            "--set",
+            "features.alpha.argocdPlugin.target.namespace=gitops",
+            "--set",
+            "features.alpha.argocdPlugin.target.secretNamespace=gitops",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("namespace"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(
+        &[
+            "validate",
+            "--set",
+            "features.alpha.argocdPlugin.target.namespace=gitops",
+            "--set",
+            "features.alpha.argocdPlugin.target.secretNamespace=other",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[alias-conflict]"));
 }

@@ -48,7 +48,7 @@ values:
     alpha:
       argocdPlugin:
         target:
-          namespace: argocd
+          secretNamespace: argocd
 ";
 
 const VALUES: &str = "\
@@ -138,8 +138,8 @@ fn exec_plugin_adds_rbac_and_keeps_every_object() {
 #[test]
 fn bad_config_fails_the_build_with_our_message() {
     let bad = CONFIG.replace(
-        "          namespace: argocd\n",
-        "          namespace: argocd\n        enabled: \"true\"\n",
+        "          secretNamespace: argocd\n",
+        "          secretNamespace: argocd\n        enabled: \"true\"\n",
     );
     for kubectl in KUBECTLS {
         let home = tempdir();
@@ -229,7 +229,7 @@ metadata:
   name: spaces
 set:
 - features.alpha.argocdPlugin.enabled=true
-- features.alpha.argocdPlugin.target.namespace=argocd
+- features.alpha.argocdPlugin.target.secretNamespace=argocd
 - features.alpha.argocdPlugin.target.externalCluster.enabled=true
 - features.alpha.argocdPlugin.target.externalCluster.secret.name=my-argo-cluster
 - features.alpha.argocdPlugin.target.externalCluster.secret.key=kubeconfig

@@ -307,3 +307,42 @@ fn a_terminal_on_stdin_is_a_usage_error() {
     assert!(text.contains("standard input is a terminal"), "{text}");
     assert_eq!(o.status.code(), Some(2), "{text}");
 }
+
+// A chart object without a namespace lands in the release namespace, which may be the one the
+// tool generates into: it conflicts (a mutant that ignored it survived the first mutation run).
+#[test]
+fn a_namespace_less_look_alike_conflicts() {
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: spaces-argocd-plugin\nrules: []\n";
+    let (code, stdout, stderr) = out(&run(&["--set", ON], role.as_bytes(), &[]));
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(
+        stderr.contains("error[conflict]") && stderr.contains("<release namespace>"),
+        "{stderr}"
+    );
+}
+
+// A setting of the external cluster given as null is not "set": no info about it being ignored.
+#[test]
+fn a_null_setting_is_not_reported_as_ignored() {
+    let (code, _, stderr) = out(&run(
+        &[
+            "validate",
+            "--set",
+            "features.alpha.argocdPlugin.target.externalCluster.secret.name=null",
+        ],
+        b"",
+        &[],
+    ));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("ignored"), "{stderr}");
+    let (_, _, stderr) = out(&run(
+        &[
+            "validate",
+            "--set",
+            "features.alpha.argocdPlugin.target.externalCluster.secret.name=x",
+        ],
+        b"",
+        &[],
+    ));
+    assert!(stderr.contains("info[ignored]"), "{stderr}");
+}

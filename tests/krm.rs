@@ -476,8 +476,8 @@ fn manifests_are_not_mistaken_for_a_resource_list() {
 /// never saw (integrity issue, defect 16).
 #[test]
 fn item_problems_name_the_item_not_a_line() {
-    let input = std::fs::read(root().join("fixtures/krm/error-conflict-with-item.yaml"))
-        .expect("fixture");
+    let input =
+        std::fs::read(root().join("fixtures/krm/error-conflict-with-item.yaml")).expect("fixture");
     let r = run(&["krm"], &input);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("(ResourceList items["), "{}", r.stderr);

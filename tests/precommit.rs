@@ -218,7 +218,7 @@ fn stale_golden_file_fails_the_commit_until_regenerated() {
     // Change the values but not the golden file.
     let values = repo.dir.join("values.yaml");
     let text = std::fs::read_to_string(&values).expect("read");
-    let changed = text.replace("namespace: argocd", "namespace: argo-cd");
+    let changed = text.replace("secretNamespace: argocd", "secretNamespace: argo-cd");
     assert_ne!(text, changed);
     std::fs::write(&values, changed).expect("write");
     let o = repo.commit("values only");

@@ -241,14 +241,14 @@ fn on_cluster_argo_from_a_values_file_has_exact_locations() {
     for o in g {
         assert_eq!(o["namespace"], "argocd");
         assert_eq!(o["name"], "spaces-argocd-plugin");
-        // fixtures/why/on-cluster.yaml: line 10 is `      enabled: true`, line 12 `        namespace: argocd`.
+        // fixtures/why/on-cluster.yaml: line 10 is `      enabled: true`, line 12 `        secretNamespace: argocd`.
         let e = because(o, "features.alpha.argocdPlugin.enabled");
         assert_eq!(e["value"], true);
         assert_eq!(e["from"], "fixtures/why/on-cluster.yaml:10:16");
         assert_eq!(e["origin"]["line"], 10);
-        let ns = because(o, "features.alpha.argocdPlugin.target.namespace");
+        let ns = because(o, "features.alpha.argocdPlugin.target.secretNamespace");
         assert_eq!(ns["value"], "argocd");
-        assert_eq!(ns["from"], "fixtures/why/on-cluster.yaml:12:20");
+        assert_eq!(ns["from"], "fixtures/why/on-cluster.yaml:12:26");
         let ext = because(
             o,
             "features.alpha.argocdPlugin.target.externalCluster.enabled",
@@ -261,9 +261,9 @@ fn on_cluster_argo_from_a_values_file_has_exact_locations() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(&lines[9][15..], "true", "line 10, column 16 is the value");
     assert_eq!(
-        &lines[11][19..],
+        &lines[11][25..],
         "argocd",
-        "line 12, column 20 is the value"
+        "line 12, column 26 is the value"
     );
     assert_eq!(v["subject"]["namespaceFrom"]["from"], "--namespace");
     // The secrets-reader is not generated, and the flag that would turn it on is named.
@@ -285,7 +285,13 @@ fn on_cluster_argo_from_a_values_file_has_exact_locations() {
 
 #[test]
 fn reference_document_set_flags_on_cluster() {
-    let v = case("reference-set-on-cluster", SET_ON_CLUSTER, None, &[], "");
+    let v = case(
+        "reference-set-on-cluster",
+        SET_ON_CLUSTER,
+        None,
+        &[],
+        "warning[namespace-alias]",
+    );
     let o = &v["generated"][1];
     assert_eq!(o["kind"], "RoleBinding");
     assert_eq!(
@@ -302,7 +308,13 @@ fn reference_document_set_flags_on_cluster() {
 fn reference_document_set_flags_external_cluster() {
     let mut args = SET_EXTERNAL.to_vec();
     args.extend_from_slice(&["--input", "fixtures/input/spaces.yaml"]);
-    let v = case("reference-set-external", &args, None, &[], "");
+    let v = case(
+        "reference-set-external",
+        &args,
+        None,
+        &[],
+        "warning[namespace-alias]",
+    );
     let g = v["generated"].as_array().expect("generated");
     assert_eq!(g.len(), 2);
     for o in g {
@@ -328,7 +340,13 @@ fn reference_document_set_flags_external_cluster() {
 fn reference_document_set_flags_external_cluster_argocd_target() {
     let mut args = SET_EXTERNAL.to_vec();
     args.extend_from_slice(&["--target", "argocd"]);
-    let v = case("reference-set-external-argocd", &args, None, &[], "");
+    let v = case(
+        "reference-set-external-argocd",
+        &args,
+        None,
+        &[],
+        "warning[namespace-alias]",
+    );
     let kinds: Vec<&str> = v["generated"]
         .as_array()
         .expect("generated")
