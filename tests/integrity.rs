@@ -255,6 +255,7 @@ fn two_controller_deployments_are_an_error_naming_both() {
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(
         stderr.contains("two-controllers")
+            && stderr.contains("the input has 2 Deployments named spaces-controller")
             && stderr.contains("input document 1")
             && stderr.contains("input document 2"),
         "{stderr}"
@@ -345,4 +346,57 @@ fn a_null_setting_is_not_reported_as_ignored() {
         &[],
     ));
     assert!(stderr.contains("info[ignored]"), "{stderr}");
+}
+
+// Only the apps/v1 Deployment named spaces-controller decides the subject: not another
+// Deployment, not another kind with that name.
+#[test]
+fn only_the_spaces_controller_deployment_decides_the_subject() {
+    let other = deployment("elsewhere", "wrong").replace("name: spaces-controller", "name: other");
+    let cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: spaces-controller\n  namespace: nowhere\n";
+    let input = format!("{other}{cm}{}", deployment("ctl", "right"));
+    let (code, stdout, stderr) = out(&run(&["--set", ON], input.as_bytes(), &[]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("  name: \"right\"\n  namespace: \"ctl\"\n"),
+        "{stdout}"
+    );
+}
+
+// A chart's own secrets-reader look-alike in the controller namespace conflicts (external on).
+#[test]
+fn a_reader_look_alike_in_the_controller_namespace_conflicts() {
+    let reader = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: spaces-argocd-kubeconfig-reader\n  namespace: ctl\nrules: []\n";
+    let input = format!("{}{reader}", deployment("ctl", "sa"));
+    let ext = [
+        "--set",
+        ON,
+        "--set",
+        "features.alpha.argocdPlugin.target.externalCluster.enabled=true",
+    ];
+    let (code, stdout, stderr) = out(&run(&ext, input.as_bytes(), &[]));
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(
+        stderr.contains("error[conflict]")
+            && stderr.contains("Role ctl/spaces-argocd-kubeconfig-reader"),
+        "{stderr}"
+    );
+    // In another namespace it is no conflict.
+    let input = input.replace("namespace: ctl\nrules", "namespace: other\nrules");
+    assert_eq!(run(&ext, input.as_bytes(), &[]).status.code(), Some(0));
+}
+
+// The info about removed objects names ten and counts the rest (memory stays bounded).
+#[test]
+fn removed_objects_are_named_up_to_ten() {
+    let mut input = String::new();
+    for i in 0..12 {
+        input.push_str(&format!("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: old-{i}\n  labels:\n    {MARKER}: \"true\"\n"));
+    }
+    let (code, stdout, stderr) = out(&run(&["--target", "control-plane"], input.as_bytes(), &[]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("# spaces-postrender:"), "{stdout}");
+    assert!(stderr.contains("removed 12 object(s)"), "{stderr}");
+    assert!(stderr.contains("Namespace old-9 and 2 more"), "{stderr}");
+    assert!(!stderr.contains("old-10"), "{stderr}");
 }
