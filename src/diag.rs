@@ -130,6 +130,10 @@ codes! {
     AliasConflict = "alias-conflict", error;
     /// target.namespace is set without target.secretNamespace, which is what Spaces charts read.
     NamespaceAlias = "namespace-alias", warning;
+    /// Every input object is a Helm hook: nothing is generated for a hooks-only post-render.
+    HooksOnly = "hooks-only", note;
+    /// features.alpha.eso is the Spaces 1.1 API; later Spaces need no manifests for it.
+    EsoLegacy = "eso-legacy", note;
     /// A setting has no effect because a feature is off.
     NoEffect = "no-effect", warning;
     /// A setting is ignored because a feature is off.

@@ -199,6 +199,17 @@ impl Features {
                 }
             }
         }
+        if self.eso.enabled.value {
+            diags.push(
+                Diagnostic::info(
+                    Code::EsoLegacy,
+                    self.eso.enabled.path.clone(),
+                    "features.alpha.eso is the Spaces 1.1 API: Spaces 1.2 and later ship the External Secrets APIs in every control plane (features.alpha.sharedSecrets, GA and on by default since 1.13) and need no manifests from this tool",
+                )
+                .at(Some(self.eso.enabled.origin.clone()))
+                .hint("on Spaces 1.2 or later, leave eso off and use SharedExternalSecret / SharedSecretStore"),
+            );
+        }
         if !a.external.value {
             for s in [&a.secret_name, &a.secret_key] {
                 if set(&s.path) {

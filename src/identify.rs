@@ -43,6 +43,8 @@ pub struct Object {
     /// `spec.template.spec.serviceAccountName` (or the deprecated `serviceAccount`).
     pub service_account: Option<String>,
     pub helm4_filename: bool,
+    /// Whether it carries Helm's hook annotation (`helm.sh/hook`).
+    pub hook: bool,
 }
 
 impl Object {
@@ -97,6 +99,7 @@ enum Key {
     Items,
     Marker,
     Helm4,
+    Hook,
 }
 
 struct Frame {
@@ -129,6 +132,7 @@ fn classify(role: Role, k: &str) -> Key {
         },
         Role::Labels(_) if k == MARKER_LABEL => Key::Marker,
         Role::Annotations(_) if k == HELM4_FILENAME => Key::Helm4,
+        Role::Annotations(_) if k == crate::k8s::HELM_HOOK => Key::Hook,
         Role::Spec(_) if k == "template" => Key::Template,
         Role::Template(_) if k == "spec" => Key::Spec,
         Role::PodSpec(_) => match k {
@@ -157,6 +161,7 @@ fn bit(k: Key) -> u16 {
         Key::Items => 2048,
         Key::Marker => 4096,
         Key::Helm4 => 8192,
+        Key::Hook => 16384,
     }
 }
 
@@ -550,9 +555,11 @@ impl Builder {
                 }));
             }
             top.seen |= b;
-            if let (Key::Helm4, Role::Annotations(i)) = (k, top.role) {
-                // Its presence is what counts, whatever the value.
-                self.objects[i].helm4_filename = true;
+            match (k, top.role) {
+                // Their presence is what counts, whatever the value.
+                (Key::Helm4, Role::Annotations(i)) => self.objects[i].helm4_filename = true,
+                (Key::Hook, Role::Annotations(i)) => self.objects[i].hook = true,
+                _ => {}
             }
         }
         top.key = Some(k);
@@ -786,6 +793,10 @@ pub fn object_from_value(v: &Value) -> Object {
         helm4_filename: meta
             .and_then(|m| m.get("annotations"))
             .and_then(|a| a.get(HELM4_FILENAME))
+            .is_some(),
+        hook: meta
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(crate::k8s::HELM_HOOK))
             .is_some(),
     }
 }

@@ -14,6 +14,10 @@ pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 pub const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 /// Helm's hook annotation.
 pub const HELM_HOOK: &str = "helm.sh/hook";
+/// Helm's annotation that keeps an object on `helm uninstall` (value `keep`).
+pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
+/// Argo CD's per-object sync options (`Prune=false,Delete=false`: never pruned or deleted).
+pub const ARGOCD_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
 
 /// The RBAC API group and version.
 pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";

@@ -86,6 +86,22 @@ pub fn run(
         write,
         ..
     } = decide(settings, f, &scan)?;
+    // Helm 4.2's SDK can post-render hooks in a call of their own: a stream of nothing but
+    // hooks gets no generated objects (they come with the release's other objects).
+    let hooks_only = scan.objects > 0 && scan.hooks == scan.objects;
+    let write: Vec<bool> = if hooks_only {
+        diagnostics.push(Diagnostic::info(
+            Code::HooksOnly,
+            "",
+            format!(
+                "every object of the input is a Helm hook ({}): nothing is generated for a hooks-only post-render",
+                scan.hooks
+            ),
+        ));
+        vec![false; write.len()]
+    } else {
+        write
+    };
     let helm4 = settings.helm4_env || scan.helm4_input;
     let mut written = Vec::new();
     let write_err = |e: io::Error| {
@@ -124,7 +140,7 @@ pub fn run(
         spool.write_all(text.as_bytes()).map_err(write_err)?;
         written.push(render::source_name(settings.target, o));
     }
-    if plan.objects.is_empty() {
+    if plan.objects.is_empty() && !hooks_only {
         diagnostics.push(Diagnostic::info(
             Code::NothingGenerated,
             "",

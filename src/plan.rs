@@ -5,7 +5,7 @@
 
 use crate::diag::Origin;
 use crate::features::{Features, Sourced};
-use crate::k8s::{group_of, RBAC_GROUP, RBAC_V1};
+use crate::k8s::{self, group_of, RBAC_GROUP, RBAC_V1};
 use serde::Serialize;
 
 /// The cluster the generated objects are for.
@@ -185,6 +185,8 @@ pub struct Planned {
     /// Whether its namespace is the controller's (known only once the input is read).
     #[serde(skip)]
     pub in_controller_namespace: bool,
+    /// What must hold, and what it allows, that no values can change (shown by `why`).
+    pub notes: Vec<String>,
 }
 
 impl Planned {
@@ -226,6 +228,7 @@ fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<
         because,
         uses_subject: false,
         in_controller_namespace: false,
+        notes: vec![],
     }
 }
 
@@ -250,6 +253,7 @@ fn binding(
         because,
         uses_subject,
         in_controller_namespace: false,
+        notes: vec![],
     }
 }
 
@@ -303,6 +307,28 @@ fn pair(
                 });
             }
         }
+    }
+}
+
+/// What must hold for an object, and what it allows, that no values can change (SPEC §4).
+fn notes_for(target: Target, o: &Planned) -> Vec<String> {
+    let ns = o.namespace.as_deref().unwrap_or("");
+    match (target, o.kind, o.name.as_str()) {
+        (Target::Space, Kind::Role, ROLE_PLUGIN) => vec![
+            format!("the namespace {ns} must exist before the Spaces release is installed: Argo CD creates it, and this tool never generates it (a Namespace in the Spaces release would be deleted with it)"),
+            format!("this Role lets the controller write every Secret in {ns}, Argo CD's own credentials included (Argo CD's docs warn about this); it adds permissions and may duplicate the chart's own RBAC, never reduces it"),
+        ],
+        (Target::Space, Kind::Role, ROLE_READER) => vec![
+            "restricted by resourceNames, list and watch work only with a metadata.name field selector for the Secret; get works as is".to_string(),
+        ],
+        (Target::Argocd, Kind::Role, ROLE_PLUGIN) => vec![
+            format!("this Role lets the kubeconfig's identity write every Secret in {ns}, Argo CD's own credentials included (Argo CD's docs warn about this)"),
+        ],
+        (Target::ControlPlane, Kind::Namespace, _) => vec![
+            "the Space creates this namespace in each control plane itself: the annotations keep it on `helm uninstall` and from Argo CD prunes and app deletion".to_string(),
+            "Helm refuses to adopt a namespace that already exists unless it is installed with --take-ownership (Helm 3.17 and later)".to_string(),
+        ],
+        _ => vec![],
     }
 }
 
@@ -374,10 +400,19 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     rules: vec![],
                     role_ref: None,
                     subjects: vec![],
-                    annotations: vec![],
+                    // The Space creates this namespace in each control plane itself: neither a
+                    // `helm uninstall` nor an Argo CD prune or app deletion may ever delete it.
+                    annotations: vec![
+                        (k8s::HELM_RESOURCE_POLICY.into(), "keep".into()),
+                        (
+                            k8s::ARGOCD_SYNC_OPTIONS.into(),
+                            "Prune=false,Delete=false".into(),
+                        ),
+                    ],
                     because: vec![cause(&e.enabled), cause(&e.namespace)],
                     uses_subject: false,
                     in_controller_namespace: false,
+                    notes: vec![],
                 });
             } else {
                 skipped.push(Skipped {
@@ -413,6 +448,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     because: because.clone(),
                     uses_subject: false,
                     in_controller_namespace: false,
+                    notes: vec![],
                 });
                 objects.push(Planned {
                     kind: Kind::Secret,
@@ -430,6 +466,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     because: because.clone(),
                     uses_subject: false,
                     in_controller_namespace: false,
+                    notes: vec![],
                 });
                 objects.push(role(
                     ROLE_PLUGIN,
@@ -459,6 +496,9 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                 }
             }
         }
+    }
+    for o in &mut objects {
+        o.notes = notes_for(target, o);
     }
     objects.sort_by(|x, y| (x.kind, &x.namespace, &x.name).cmp(&(y.kind, &y.namespace, &y.name)));
     Plan {

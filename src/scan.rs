@@ -77,6 +77,9 @@ pub(crate) struct Unterminated {
 #[derive(Debug, Default)]
 pub struct Scan {
     pub documents: usize,
+    /// Objects in the input, and how many of them are Helm hooks.
+    pub objects: usize,
+    pub hooks: usize,
     /// Bytes of input.
     pub bytes: u64,
     pub helm4_input: bool,
@@ -112,6 +115,8 @@ enum Checked {
 /// on a second thread avoids freeing memory across threads.
 struct Summary {
     objects: usize,
+    /// How many objects carry Helm's hook annotation.
+    hooks: usize,
     helm4: bool,
     /// How many objects are stale output of an earlier run ([`is_own`]).
     own: usize,
@@ -156,6 +161,7 @@ fn check_doc(bytes: &[u8]) -> Checked {
     // Our own generated documents (replaced) say nothing about who called us.
     let helm4 = info.objects.iter().any(|o| o.helm4_filename && !marked(o));
     let own = info.objects.iter().filter(|o| is_own(o)).count();
+    let hooks = info.objects.iter().filter(|o| o.hook).count();
     let mut relevant = info.objects;
     relevant.retain(|o| {
         is_controller(o)
@@ -167,6 +173,7 @@ fn check_doc(bytes: &[u8]) -> Checked {
     });
     Checked::Ok(Summary {
         objects,
+        hooks,
         helm4,
         own,
         relevant,
@@ -227,6 +234,8 @@ impl Scanner<'_> {
         if info.helm4 {
             self.scan.helm4_input = true;
         }
+        self.scan.objects += info.objects;
+        self.scan.hooks += info.hooks;
         // Only a document made entirely of the tool's own stale objects is dropped: an object
         // inside a List (or beside others) cannot be taken out without rewriting its neighbours.
         let drop_doc = info.objects > 0 && info.own == info.objects;

@@ -28,7 +28,8 @@
 //!           "from": "values.yaml:9:16",  // or "--set argument 1", or "default"
 //!           "origin": { "kind": "file", "file": "values.yaml", "line": 9, "column": 16 } }
 //!       ],
-//!       "usesSubject": true              // the controller subject (below) decides part of it
+//!       "usesSubject": true,             // the controller subject (below) decides part of it
+//!       "notes": ["the namespace argocd must exist before ..."]  // preconditions and scope; absent when none
 //!     }
 //!   ],
 //!   "notGenerated": [
@@ -104,6 +105,10 @@ pub struct WhyObject {
     pub already_in_input: Vec<String>,
     pub because: Vec<WhyCause>,
     pub uses_subject: bool,
+    /// What must hold, and what the object allows, that no values can change
+    /// (preconditions, scope warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A values path, its value and where it came from.
@@ -295,6 +300,7 @@ fn why_object(target: Target, o: &Planned, written: bool, present: &[String]) ->
         already_in_input: if written { vec![] } else { present.to_vec() },
         because: o.because.iter().map(why_cause).collect(),
         uses_subject: o.uses_subject,
+        notes: o.notes.clone(),
     }
 }
 
@@ -440,6 +446,16 @@ impl Why {
                 .map(|c| (format!("{} = {}", c.path, c.value), c.from.clone()))
                 .collect();
             push_aligned(&mut out, "  because:   ", &rows);
+            for (i, n) in o.notes.iter().enumerate() {
+                let lead = if i == 0 {
+                    "  note:      "
+                } else {
+                    "             "
+                };
+                out.push_str(lead);
+                out.push_str(n);
+                out.push('\n');
+            }
             if o.uses_subject {
                 let s = &self.subject;
                 let what = if o.kind == Kind::RoleBinding {

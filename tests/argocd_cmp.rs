@@ -161,6 +161,7 @@ fn generate_renders_the_chart_and_the_generated_rbac() {
         [
             "ConfigMap upbound-system/spaces-settings",
             "Deployment upbound-system/spaces-controller",
+            "Job upbound-system/spaces-pre-upgrade",
             "Role argocd/spaces-argocd-plugin",
             "RoleBinding argocd/spaces-argocd-plugin",
             "ServiceAccount upbound-system/spaces-controller",

@@ -255,3 +255,25 @@ fn namespace_alias_equal_is_clean() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("error[alias-conflict]"));
 }
+
+/// A real-shaped Spaces values file (other alpha features with the nested keys the public
+/// Spaces reference documents) passes `validate --strict` without a word.
+#[test]
+fn a_real_shaped_spaces_values_file_is_clean_under_strict() {
+    let o = run(
+        &[
+            "validate",
+            "--strict",
+            "-f",
+            "fixtures/values/spaces-reference.yaml",
+        ],
+        b"",
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("warning") && !stderr.contains("error"),
+        "{stderr}"
+    );
+}

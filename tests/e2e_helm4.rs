@@ -8,8 +8,13 @@ use integrations_support::*;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// Every Helm 4 the tests run: v4.1.4 and v4.2.3.
+const HELM4S: [&str; 2] = ["helm4", "helm42"];
+
 /// A Helm 4 with its own homes and the plugin installed from a copy of `plugin/`.
 struct Helm4 {
+    /// The tool name of the Helm 4 binary (`helm4` = v4.1.4, `helm42` = v4.2.3).
+    helm: &'static str,
     _homes: tempfile::TempDir,
     data: PathBuf,
     config: PathBuf,
@@ -18,10 +23,11 @@ struct Helm4 {
 }
 
 impl Helm4 {
-    fn with_plugin() -> Helm4 {
+    fn with_plugin(helm: &'static str) -> Helm4 {
         let homes = tempdir();
         let base = homes.path().to_path_buf();
         let h = Helm4 {
+            helm,
             data: base.join("data"),
             config: base.join("config"),
             cache: base.join("cache"),
@@ -38,7 +44,7 @@ impl Helm4 {
         }
         let mut cmd = Command::new("bash");
         cmd.arg(plugin.join("install.sh"))
-            .env("HELM", tool("helm4"))
+            .env("HELM", tool(helm))
             .env("SPACES_POSTRENDER_BIN", BIN);
         h.envs(&mut cmd);
         let out = run(&mut cmd, b"");
@@ -53,7 +59,7 @@ impl Helm4 {
         let mut again = Command::new("bash");
         again
             .arg(plugin.join("install.sh"))
-            .env("HELM", tool("helm4"))
+            .env("HELM", tool(helm))
             .env("SPACES_POSTRENDER_BIN", BIN);
         h.envs(&mut again);
         run(&mut again, b"").ok("plugin/install.sh (again)");
@@ -71,7 +77,7 @@ impl Helm4 {
     }
 
     fn template(&self, post_renderer_args: &[&str]) -> Out {
-        let mut cmd = Command::new(tool("helm4"));
+        let mut cmd = Command::new(tool(self.helm));
         cmd.args(["template", "spaces"]).arg(chart()).args([
             "--namespace",
             "upbound-system",
@@ -103,9 +109,10 @@ fn sources(stream: &str) -> Vec<String> {
     v
 }
 
-const CHART_SOURCES: [&str; 3] = [
+const CHART_SOURCES: [&str; 4] = [
     "spaces/templates/configmap.yaml",
     "spaces/templates/deployment.yaml",
+    "spaces/templates/pre-upgrade-job.yaml",
     "spaces/templates/serviceaccount.yaml",
 ];
 
@@ -130,105 +137,113 @@ fn assert_generated(out: &str, generated: &[&str]) {
 
 #[test]
 fn plugin_generates_rbac_with_set_flags_from_the_reference_document() {
-    let h = Helm4::with_plugin();
-    let out = h.template(&[
-        "--set",
-        "features.alpha.argocdPlugin.enabled=true",
-        "--set",
-        "features.alpha.argocdPlugin.target.namespace=argocd",
-    ]);
-    let text = out.ok("helm4 template --post-renderer spaces-postrender --set ...");
-    assert_generated(
-        text,
-        &[
-            "spaces-postrender/space/role-spaces-argocd-plugin.yaml",
-            "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",
-        ],
-    );
-    // Helm 4 writes each document's `# Source:` from the annotation; ours must not double it.
-    for doc in text.split("\n---\n") {
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let out = h.template(&[
+            "--set",
+            "features.alpha.argocdPlugin.enabled=true",
+            "--set",
+            "features.alpha.argocdPlugin.target.namespace=argocd",
+        ]);
+        let text = out.ok("helm4 template --post-renderer spaces-postrender --set ...");
+        assert_generated(
+            text,
+            &[
+                "spaces-postrender/space/role-spaces-argocd-plugin.yaml",
+                "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",
+            ],
+        );
+        // Helm 4 writes each document's `# Source:` from the annotation; ours must not double it.
+        for doc in text.split("\n---\n") {
+            assert!(
+                doc.matches("# Source: ").count() <= 1,
+                "a document with two Source lines:\n{doc}"
+            );
+        }
+        let names = kind_names(text);
         assert!(
-            doc.matches("# Source: ").count() <= 1,
-            "a document with two Source lines:\n{doc}"
+            names.contains(&"Role argocd/spaces-argocd-plugin".to_string()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"RoleBinding argocd/spaces-argocd-plugin".to_string()),
+            "{names:?}"
         );
     }
-    let names = kind_names(text);
-    assert!(
-        names.contains(&"Role argocd/spaces-argocd-plugin".to_string()),
-        "{names:?}"
-    );
-    assert!(
-        names.contains(&"RoleBinding argocd/spaces-argocd-plugin".to_string()),
-        "{names:?}"
-    );
 }
 
 #[test]
 fn plugin_reads_a_values_file_external_cluster() {
-    let h = Helm4::with_plugin();
-    let v = h.values(
-        "values.yaml",
-        "features:\n  alpha:\n    argocdPlugin:\n      enabled: true\n      target:\n        namespace: argocd\n        externalCluster:\n          enabled: true\n          secret:\n            name: my-argo-cluster\n",
-    );
-    let out = h.template(&["-f", &v.to_string_lossy()]);
-    let text = out.ok("helm4 template with -f");
-    assert_generated(
-        text,
-        &[
-            "spaces-postrender/space/role-spaces-argocd-kubeconfig-reader.yaml",
-            "spaces-postrender/space/rolebinding-spaces-argocd-kubeconfig-reader.yaml",
-        ],
-    );
-    let reader = objects(text)
-        .into_iter()
-        .find(|o| o["kind"] == "Role")
-        .unwrap_or_default();
-    assert_eq!(reader["metadata"]["namespace"], "upbound-system");
-    assert_eq!(reader["rules"][0]["resourceNames"][0], "my-argo-cluster");
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let v = h.values(
+            "values.yaml",
+            "features:\n  alpha:\n    argocdPlugin:\n      enabled: true\n      target:\n        namespace: argocd\n        externalCluster:\n          enabled: true\n          secret:\n            name: my-argo-cluster\n",
+        );
+        let out = h.template(&["-f", &v.to_string_lossy()]);
+        let text = out.ok("helm4 template with -f");
+        assert_generated(
+            text,
+            &[
+                "spaces-postrender/space/role-spaces-argocd-kubeconfig-reader.yaml",
+                "spaces-postrender/space/rolebinding-spaces-argocd-kubeconfig-reader.yaml",
+            ],
+        );
+        let reader = objects(text)
+            .into_iter()
+            .find(|o| o["kind"] == "Role")
+            .unwrap_or_default();
+        assert_eq!(reader["metadata"]["namespace"], "upbound-system");
+        assert_eq!(reader["rules"][0]["resourceNames"][0], "my-argo-cluster");
+    }
 }
 
 #[test]
 fn invalid_values_reach_the_user_through_helms_error() {
-    let h = Helm4::with_plugin();
-    let v = h.values(
-        "values.yaml",
-        "features:\n  alpha:\n    argocdPlugin:\n      enabled: \"true\"\n    eso:\n      namespace: Bad_NS\n",
-    );
-    let path = v.to_string_lossy().to_string();
-    let out = h.template(&["-f", &path]);
-    assert_eq!(
-        out.code, 1,
-        "helm must fail:\n{}\n{}",
-        out.stdout, out.stderr
-    );
-    assert!(out.stdout.is_empty(), "nothing rendered: {}", out.stdout);
-    // The exact text Helm v4.1.4 shows. If Helm changes how it reads a post-renderer's output,
-    // this fails and the Helm 4 error path in src/helm4.rs must be revisited.
-    let want = format!(
-        "Error: YAML parse error on the output of spaces-postrender, which refused to render:\n\
-error[wrong-type] features.alpha.argocdPlugin.enabled ({path}:4:16): expected a boolean (true or false), got the string \"true\"\n\
-\x20 help: write true without quotes in the values file, or pass --set features.alpha.argocdPlugin.enabled=true (not --set-string, which always makes a string)\n\
-error[bad-format] features.alpha.eso.namespace ({path}:6:18): the string \"Bad_NS\" must be a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit\n\
-\x20 help: use a lowercase name such as argocd or external-secrets\n\
-spaces-postrender: 2 errors, 0 warnings; no manifests were written\n\
-(reported this way because Helm 4 does not show the error output of a post-renderer plugin): error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field SimpleHead.apiVersion of type string\n\
-\n\
-Use --debug flag to render out invalid YAML\n"
-    );
-    assert_eq!(out.stderr, want);
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let v = h.values(
+            "values.yaml",
+            "features:\n  alpha:\n    argocdPlugin:\n      enabled: \"true\"\n    eso:\n      namespace: Bad_NS\n",
+        );
+        let path = v.to_string_lossy().to_string();
+        let out = h.template(&["-f", &path]);
+        assert_eq!(
+            out.code, 1,
+            "helm must fail:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        assert!(out.stdout.is_empty(), "nothing rendered: {}", out.stdout);
+        // The exact text Helm v4.1.4 shows. If Helm changes how it reads a post-renderer's output,
+        // this fails and the Helm 4 error path in src/helm4.rs must be revisited.
+        let want = format!(
+            "Error: YAML parse error on the output of spaces-postrender, which refused to render:\n\
+    error[wrong-type] features.alpha.argocdPlugin.enabled ({path}:4:16): expected a boolean (true or false), got the string \"true\"\n\
+    \x20 help: write true without quotes in the values file, or pass --set features.alpha.argocdPlugin.enabled=true (not --set-string, which always makes a string)\n\
+    error[bad-format] features.alpha.eso.namespace ({path}:6:18): the string \"Bad_NS\" must be a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit\n\
+    \x20 help: use a lowercase name such as argocd or external-secrets\n\
+    spaces-postrender: 2 errors, 0 warnings; no manifests were written\n\
+    (reported this way because Helm 4 does not show the error output of a post-renderer plugin): error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field SimpleHead.apiVersion of type string\n\
+    \n\
+    Use --debug flag to render out invalid YAML\n"
+        );
+        assert_eq!(out.stderr, want);
+    }
 }
 
 #[test]
 fn invalid_set_flag_reaches_the_user_too() {
-    let h = Helm4::with_plugin();
-    let out = h.template(&["--set", "features.alpha.argocdPlugin.enabled=yes"]);
-    assert_eq!(out.code, 1);
-    assert!(out.stdout.is_empty());
-    assert!(
-        out.stderr.starts_with("Error: YAML parse error on the output of spaces-postrender, which refused to render:\nerror[wrong-type] features.alpha.argocdPlugin.enabled (--set argument 1): expected a boolean (true or false), got the string \"yes\""),
-        "{}",
-        out.stderr
-    );
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let out = h.template(&["--set", "features.alpha.argocdPlugin.enabled=yes"]);
+        assert_eq!(out.code, 1);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr.starts_with("Error: YAML parse error on the output of spaces-postrender, which refused to render:\nerror[wrong-type] features.alpha.argocdPlugin.enabled (--set argument 1): expected a boolean (true or false), got the string \"yes\""),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
@@ -260,19 +275,21 @@ fn outside_helm_4_failures_stay_on_stderr() {
 /// empty release Helm 4 accepts — the same result as without the post-renderer.
 #[test]
 fn an_empty_release_stays_empty_under_helm_4() {
-    let h = Helm4::with_plugin();
-    let chart = h.work.join("empty-chart");
-    std::fs::create_dir_all(chart.join("templates")).unwrap_or_else(|e| panic!("{e}"));
-    write(
-        &chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
-    );
-    let mut cmd = Command::new(tool("helm4"));
-    cmd.args(["template", "x"])
-        .arg(&chart)
-        .args(["--post-renderer", "spaces-postrender"]);
-    h.envs(&mut cmd);
-    let out = run(&mut cmd, b"");
-    let text = out.ok("helm4 template <empty chart> --post-renderer spaces-postrender");
-    assert!(!text.contains("kind:"), "{text}");
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let chart = h.work.join("empty-chart");
+        std::fs::create_dir_all(chart.join("templates")).unwrap_or_else(|e| panic!("{e}"));
+        write(
+            &chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+        );
+        let mut cmd = Command::new(tool(h.helm));
+        cmd.args(["template", "x"])
+            .arg(&chart)
+            .args(["--post-renderer", "spaces-postrender"]);
+        h.envs(&mut cmd);
+        let out = run(&mut cmd, b"");
+        let text = out.ok("helm4 template <empty chart> --post-renderer spaces-postrender");
+        assert!(!text.contains("kind:"), "{text}");
+    }
 }

@@ -400,3 +400,22 @@ fn removed_objects_are_named_up_to_ten() {
     assert!(stderr.contains("Namespace old-9 and 2 more"), "{stderr}");
     assert!(!stderr.contains("old-10"), "{stderr}");
 }
+
+// A stream of nothing but Helm hooks (Helm 4.2's SDK can post-render hooks in a call of their
+// own) passes through unchanged with nothing generated, also in Helm 4's form.
+#[test]
+fn a_hooks_only_stream_passes_unchanged() {
+    let hook = "---\n# Source: spaces/templates/pre-upgrade-job.yaml\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pre\n  annotations:\n    helm.sh/hook: pre-upgrade\nspec: {}\n";
+    let (code, stdout, stderr) = out(&run(&["--set", ON], hook.as_bytes(), &[]));
+    assert_eq!((code, stdout.as_str()), (0, hook), "{stderr}");
+    assert!(stderr.contains("info[hooks-only]"), "{stderr}");
+    let helm4 = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: pre\n  annotations:\n    helm.sh/hook: pre-upgrade\n    postrenderer.helm.sh/postrender-filename: spaces/templates/pre-upgrade-job.yaml\nspec: {}\n";
+    let env = [("HELM_PLUGIN_NAME", "spaces-postrender")];
+    let (code, stdout, stderr) = out(&run(&["--set", ON], helm4.as_bytes(), &env));
+    assert_eq!((code, stdout.as_str()), (0, helm4), "{stderr}");
+    // A hook beside other objects does not stop generation.
+    let mixed = format!("{hook}{}", cm("a", false));
+    let (code, stdout, _) = out(&run(&["--set", ON], mixed.as_bytes(), &[]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("kind: Role\n"), "{stdout}");
+}

@@ -280,7 +280,11 @@ fn each_diagnostic_kind_has_a_result() {
         ("error-quoted-true.yaml", &[("error", "wrong-type")]),
         (
             "error-bad-namespace.yaml",
-            &[("error", "bad-format"), ("warning", "kube-namespace")],
+            &[
+                ("error", "bad-format"),
+                ("info", "eso-legacy"),
+                ("warning", "kube-namespace"),
+            ],
         ),
         ("error-bad-secret-key.yaml", &[("error", "bad-format")]),
         (
@@ -323,7 +327,10 @@ fn each_diagnostic_kind_has_a_result() {
             "configmap-external-cluster.yaml",
             &[("info", "generated"), ("info", "generated")],
         ),
-        ("configmap-eso-control-plane.yaml", &[("info", "generated")]),
+        (
+            "configmap-eso-control-plane.yaml",
+            &[("info", "eso-legacy"), ("info", "generated")],
+        ),
         (
             "values-file.yaml",
             &[

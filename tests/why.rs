@@ -361,7 +361,7 @@ fn reference_document_set_flags_external_cluster_argocd_target() {
 fn reference_document_set_flags_eso() {
     let mut args = SET_ESO.to_vec();
     args.extend_from_slice(&["--target", "control-plane"]);
-    let v = case("reference-set-eso", &args, None, &[], "");
+    let v = case("reference-set-eso", &args, None, &[], "info[eso-legacy]");
     let o = &v["generated"][0];
     assert_eq!(o["kind"], "Namespace");
     assert_eq!(o["name"], "external-secrets");
