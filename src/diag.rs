@@ -118,6 +118,8 @@ macro_rules! codes {
 codes! {
     /// A value has the wrong type.
     WrongType = "wrong-type", error;
+    /// A likely misspelling of a key the tool acts on (which would silently generate nothing).
+    MisspeltKey = "misspelt-key", error;
     /// A key the schema does not know (often a misspelling).
     UnknownKey = "unknown-key", warning;
     /// A name does not have the required format.

@@ -166,7 +166,17 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                     )
                     .at(origins.key(&kpath).cloned());
                     d = match suggest(key, &known) {
-                        Some(s) => d.hint(format!("did you mean `{s}`? (`spaces-postrender explain {path}` lists the known keys)")),
+                        Some(s) => {
+                            // A likely misspelling of a key this tool acts on would silently
+                            // generate nothing, and Helm and Argo CD never show a successful
+                            // post-renderer's warnings: an error in every mode (SPEC §2).
+                            let meant = yaml::join_path(&path, &s);
+                            if acts_on(&meant) {
+                                d.severity = crate::diag::Severity::Error;
+                                d.code = Code::MisspeltKey;
+                            }
+                            d.hint(format!("did you mean `{s}`? (`spaces-postrender explain {path}` lists the known keys)"))
+                        }
                         None => d.hint(format!("known keys here: {}", known.join(", "))),
                     };
                     out.push(d);
@@ -318,6 +328,17 @@ pub fn fields(prefix: &str) -> Option<Vec<Field>> {
         }
     }
     Some(out)
+}
+
+/// Whether `path` is, or leads to, a part of the values this tool acts on (the Argo CD plugin
+/// and ESO settings).
+fn acts_on(path: &str) -> bool {
+    const ACTED_ON: [&str; 2] = ["features.alpha.argocdPlugin", "features.alpha.eso"];
+    ACTED_ON.iter().any(|a| {
+        path == *a
+            || path.strip_prefix(a).is_some_and(|r| r.starts_with('.'))
+            || a.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+    })
 }
 
 #[cfg(test)]

@@ -40,20 +40,27 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
     (
         "misspelt-key",
         &["validate", "-f", "fixtures/bad-values/misspelt-key.yaml"],
-        0,
-        "  help: did you mean `enabled`? (`spaces-postrender explain features.alpha.argocdPlugin` lists the known keys)",
+        1,
+        "error[misspelt-key] features.alpha.argocdPlugin.enable (fixtures/bad-values/misspelt-key.yaml:4:7): unknown key `enable` under features.alpha.argocdPlugin",
     ),
     (
         "misspelt-key-strict",
         &["validate", "--strict", "-f", "fixtures/bad-values/misspelt-key.yaml"],
         1,
-        "error[unknown-key] features.alpha.argocdPlugin.enable (fixtures/bad-values/misspelt-key.yaml:4:7): unknown key `enable` under features.alpha.argocdPlugin",
+        "  help: did you mean `enabled`? (`spaces-postrender explain features.alpha.argocdPlugin` lists the known keys)",
     ),
     (
         "unknown-feature",
         &["validate", "-f", "fixtures/bad-values/unknown-feature.yaml"],
-        0,
+        1,
         "  help: did you mean `argocdPlugin`? (`spaces-postrender explain features.alpha` lists the known keys)",
+    ),
+    (
+        // A key that resembles nothing known (a newer Spaces' feature) stays a warning.
+        "unknown-feature-unlike-any",
+        &["validate", "--set", "features.alpha.quantumSync.enabled=true"],
+        0,
+        "warning[unknown-key] features.alpha.quantumSync (--set argument 1): unknown key `quantumSync` under features.alpha",
     ),
     (
         "namespace-alias-alone",

@@ -244,3 +244,21 @@ fn a_marker_labelled_chart_object_survives_helm3() {
         );
     }
 }
+
+/// A misspelt flag of a key the tool acts on fails the release with the did-you-mean message
+/// (Helm 3 shows a failing post-renderer's stderr; a warning on success it never shows).
+#[test]
+fn a_misspelt_key_fails_helm3_with_did_you_mean() {
+    let out = template(&post_renderer_args(&[
+        "--set",
+        "features.alpha.argocdplugin.enabled=true",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "helm must fail: {stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("error[misspelt-key] features.alpha.argocdplugin")
+            && stderr.contains("did you mean `argocdPlugin`?"),
+        "{stderr}"
+    );
+}

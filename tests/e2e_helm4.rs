@@ -293,3 +293,22 @@ fn an_empty_release_stays_empty_under_helm_4() {
         assert!(!text.contains("kind:"), "{text}");
     }
 }
+
+/// A misspelt flag of a key the tool acts on fails under Helm 4 too, with the did-you-mean
+/// message in Helm's own error (Helm 4 discards a plugin's stderr).
+#[test]
+fn a_misspelt_key_fails_helm4_with_did_you_mean() {
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let out = h.template(&["--set", "features.alpha.argocdplugin.enabled=true"]);
+        assert_eq!(out.code, 1, "{helm}: {}", out.stderr);
+        assert!(out.stdout.is_empty());
+        assert!(
+            out.stderr
+                .contains("error[misspelt-key] features.alpha.argocdplugin")
+                && out.stderr.contains("did you mean `argocdPlugin`?"),
+            "{helm}: {}",
+            out.stderr
+        );
+    }
+}

@@ -291,6 +291,7 @@ fn each_diagnostic_kind_has_a_result() {
             "warning-unknown-key.yaml",
             &[("warning", "unknown-key"), ("info", "nothing-generated")],
         ),
+        ("error-misspelt-key.yaml", &[("error", "misspelt-key")]),
         ("error-unknown-key-strict.yaml", &[("error", "unknown-key")]),
         ("error-alias-conflict.yaml", &[("error", "alias-conflict")]),
         (

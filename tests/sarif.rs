@@ -163,8 +163,9 @@ fn bad_values_file_gives_valid_sarif_at_the_diagnostics_positions() {
         first["locations"][0]["physicalLocation"]["region"],
         serde_json::json!({ "startLine": 4, "startColumn": 16 })
     );
-    assert_eq!(results[2]["ruleId"], "unknown-key");
-    assert_eq!(results[2]["level"], "warning");
+    // `enable` under argocdPlugin: a likely misspelling of a key the tool acts on is an error.
+    assert_eq!(results[2]["ruleId"], "misspelt-key");
+    assert_eq!(results[2]["level"], "error");
     assert_eq!(run0["columnKind"], "unicodeCodePoints");
 }
 
