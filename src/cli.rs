@@ -682,7 +682,27 @@ fn validate(
             let _ = writeln!(io.stdout, "{s}");
         }
     }
-    print_report(io, &report, format, !show_values);
+    if format == Format::Human {
+        // Say what was checked: silence would not tell a success from a command that did
+        // nothing. Always on stderr, so `--show-values` output stays clean JSON.
+        let mut text = report.to_human_then("");
+        if let (false, Some((l, _))) = (failed, &loaded) {
+            let problems = report
+                .items
+                .iter()
+                .filter(|d| d.severity != crate::diag::Severity::Info)
+                .count();
+            text.push_str(&format!(
+                "ok: {} value{} checked, {problems} problem{}\n",
+                leaves(&l.effective),
+                if leaves(&l.effective) == 1 { "" } else { "s" },
+                if problems == 1 { "" } else { "s" }
+            ));
+        }
+        let _ = io.stderr.write_all(text.as_bytes());
+    } else {
+        print_report(io, &report, format, !show_values);
+    }
     if failed {
         EXIT_INVALID
     } else {
@@ -690,8 +710,29 @@ fn validate(
     }
 }
 
+/// How many values (leaves: scalars, empty maps and lists) a values tree holds.
+fn leaves(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Object(m) if !m.is_empty() => m.values().map(leaves).sum(),
+        serde_json::Value::Array(a) if !a.is_empty() => a.iter().map(leaves).sum(),
+        _ => 1,
+    }
+}
+
 fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
     let p = path.unwrap_or("");
+    // Only the Argo CD plugin's and ESO's settings (and the controller's ServiceAccount name)
+    // are interpreted; every other key of a Spaces values file is accepted and ignored.
+    let interpreted = ["features", "controller"]
+        .iter()
+        .any(|top| p == *top || p.starts_with(&format!("{top}.")));
+    if !p.is_empty() && !interpreted {
+        let _ = writeln!(
+            io.stdout,
+            "{p}: not interpreted by spaces-postrender\n    A value of the Spaces chart itself: accepted in values files and --set flags and\n    ignored, so a whole Spaces values file can be passed. `spaces-postrender explain`\n    lists the fields this tool reads."
+        );
+        return EXIT_OK;
+    }
     let Some(fields) = schema::fields(p) else {
         let known: Vec<String> = schema::fields("")
             .unwrap_or_default()

@@ -327,6 +327,12 @@ impl Report {
 
     /// Human format: one block per diagnostic, then a summary line when anything failed.
     pub fn to_human(&self) -> String {
+        self.to_human_then("; no manifests were written")
+    }
+
+    /// [`Report::to_human`] with the summary's tail chosen by the command (`validate` writes no
+    /// manifests, so it says nothing about them).
+    pub fn to_human_then(&self, tail: &str) -> String {
         let mut out = String::new();
         for d in &self.items {
             out.push_str(&d.to_string());
@@ -335,7 +341,7 @@ impl Report {
         let (e, w) = (self.error_count(), self.warning_count());
         if e > 0 {
             out.push_str(&format!(
-                "spaces-postrender: {e} error{}, {w} warning{}; no manifests were written\n",
+                "spaces-postrender: {e} error{}, {w} warning{}{tail}\n",
                 if e == 1 { "" } else { "s" },
                 if w == 1 { "" } else { "s" }
             ));

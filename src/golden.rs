@@ -115,10 +115,17 @@ pub fn write_atomic(file: &str, bytes: &[u8]) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    // The temporary file's own name means nothing to the user: say which directory failed.
     let mut tmp = tempfile::Builder::new()
         .prefix(".spaces-postrender-")
         .suffix(".tmp")
-        .tempfile_in(dir)?;
+        .tempfile_in(dir)
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot create a file in {}: {}", dir.display(), plain(&e)),
+            )
+        })?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     // Keep the permissions of the file being replaced (a temporary file is created 0600).
@@ -135,6 +142,15 @@ pub fn write_atomic(file: &str, bytes: &[u8]) -> std::io::Result<()> {
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// An I/O error's description without the path `tempfile` appends to it.
+fn plain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at path ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

@@ -50,7 +50,6 @@ struct Tool {
 struct Driver {
     name: &'static str,
     version: &'static str,
-    information_uri: &'static str,
     rules: Vec<Rule>,
 }
 
@@ -237,7 +236,6 @@ pub fn to_sarif(report: &Report) -> String {
                 driver: Driver {
                     name: "spaces-postrender",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/spaces-postrender/spaces-postrender",
                     rules,
                 },
             },

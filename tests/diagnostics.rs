@@ -120,7 +120,7 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
         "many-problems",
         &["validate", "-f", "fixtures/bad-values/many-problems.yaml"],
         1,
-        "spaces-postrender: 7 errors, 0 warnings; no manifests were written",
+        "spaces-postrender: 7 errors, 0 warnings",
     ),
     (
         "set-string-true",

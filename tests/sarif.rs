@@ -253,6 +253,12 @@ fn every_code_is_a_rule_with_its_level_and_description() {
     let out = run(&["validate", "--diagnostics", "sarif"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let log: Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    assert!(
+        log["runs"][0]["tool"]["driver"]
+            .get("informationUri")
+            .is_none(),
+        "no placeholder URL"
+    );
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules");
