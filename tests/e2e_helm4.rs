@@ -38,7 +38,7 @@ impl Helm4 {
         // A copy of the plugin directory as a user has it after a checkout (no bin/ yet).
         let plugin = base.join("spaces-postrender");
         std::fs::create_dir_all(&plugin).unwrap_or_else(|e| panic!("{e}"));
-        for f in ["plugin.yaml", "install.sh"] {
+        for f in ["plugin.yaml", "install.sh", "run"] {
             std::fs::copy(root().join("plugin").join(f), plugin.join(f))
                 .unwrap_or_else(|e| panic!("plugin/{f}: {e}"));
         }
@@ -309,6 +309,61 @@ fn a_misspelt_key_fails_helm4_with_did_you_mean() {
                 && out.stderr.contains("did you mean `argocdPlugin`?"),
             "{helm}: {}",
             out.stderr
+        );
+    }
+}
+
+/// The plugin directory of a checkout, with no bin/, runs spaces-postrender from PATH (after
+/// `cargo install`), under every Helm 4.
+#[test]
+fn plugin_directory_without_bin_runs_the_binary_from_path() {
+    for helm in HELM4S {
+        let homes = tempdir();
+        let base = homes.path();
+        let plugin = base.join("spaces-postrender");
+        std::fs::create_dir_all(&plugin).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["plugin.yaml", "run"] {
+            std::fs::copy(root().join("plugin").join(f), plugin.join(f))
+                .unwrap_or_else(|e| panic!("plugin/{f}: {e}"));
+        }
+        // PATH holds the binary (as `cargo install` leaves it) and the usual system tools.
+        let path_dir = base.join("cargo-bin");
+        std::fs::create_dir_all(&path_dir).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(BIN, path_dir.join("spaces-postrender"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let path = format!("{}:/usr/bin:/bin", path_dir.display());
+        let envs = |cmd: &mut Command| {
+            cmd.env("HELM_DATA_HOME", base.join("data"))
+                .env("HELM_CONFIG_HOME", base.join("config"))
+                .env("HELM_CACHE_HOME", base.join("cache"))
+                .env("PATH", &path)
+                .env_remove("HELM_PLUGINS")
+                .env_remove("HELM_PLUGIN_NAME")
+                .env_remove("HELM_NAMESPACE");
+        };
+        let mut install = Command::new(tool(helm));
+        install.args(["plugin", "install"]).arg(&plugin);
+        envs(&mut install);
+        run(&mut install, b"").ok("helm plugin install <checkout plugin dir>");
+        assert!(!plugin.join("bin").exists());
+        let mut cmd = Command::new(tool(helm));
+        cmd.args(["template", "spaces"]).arg(chart()).args([
+            "--namespace",
+            "upbound-system",
+            "--post-renderer",
+            "spaces-postrender",
+            "--post-renderer-args=--set",
+            "--post-renderer-args=features.alpha.argocdPlugin.enabled=true",
+        ]);
+        envs(&mut cmd);
+        let out = run(&mut cmd, b"");
+        let text = out.ok("helm template with the plugin from PATH");
+        assert_generated(
+            text,
+            &[
+                "spaces-postrender/space/role-spaces-argocd-plugin.yaml",
+                "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",
+            ],
         );
     }
 }
