@@ -33,6 +33,21 @@ Examples:
 
 Exit codes: 0 success (warnings allowed), 1 invalid values or input, 2 usage error.";
 
+impl Cli {
+    /// Parse like clap's `try_parse_from`, and note whether any post-render option was given
+    /// on the command line (clap alone cannot tell `--target space` from the default).
+    pub fn try_parse_noting(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.run.given = matches.subcommand().is_none()
+            && matches.ids().any(|id| {
+                matches.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            });
+        Ok(cli)
+    }
+}
+
 /// Validates Upbound Spaces alpha feature flags and appends the RBAC, secrets-reader and
 /// namespace manifests they need to rendered manifests.
 ///
@@ -104,6 +119,10 @@ pub struct RunArgs {
     /// Diagnostics format (on stderr).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub diagnostics: Format,
+    /// Whether any of these options was given on the command line (even with its default
+    /// value): a ResourceList on stdin takes none.
+    #[arg(skip)]
+    pub given: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -339,7 +358,8 @@ fn krm(io: &mut Io) -> i32 {
 
 /// Whether any option of the post-render mode was given (they have no meaning for a ResourceList).
 fn has_run_options(run: &RunArgs) -> bool {
-    !run.values.to_input().is_empty()
+    run.given
+        || !run.values.to_input().is_empty()
         || run.namespace.is_some()
         || run.controller_service_account.is_some()
         || run.strict

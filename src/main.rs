@@ -5,7 +5,6 @@
 //!
 //! Every write to standard output goes through [`Tracked`], so a failed write (a full disk,
 //! a closed pipe, `>&-`) is said on stderr and exits 1, whichever command wrote.
-use clap::Parser;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
@@ -93,7 +92,7 @@ fn main() {
     let cli = if exec_plugin {
         None
     } else {
-        match spaces_postrender::cli::Cli::try_parse_from(&args) {
+        match spaces_postrender::cli::Cli::try_parse_noting(&args) {
             Ok(c) => Some(c),
             Err(e) => {
                 // --help and --version are "errors" that print on stdout and exit 0: a failed

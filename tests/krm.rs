@@ -491,3 +491,26 @@ fn item_problems_name_the_item_not_a_line() {
     assert!(r.stderr.contains("(ResourceList items["), "{}", r.stderr);
     assert!(!r.stderr.contains("line"), "{}", r.stderr);
 }
+
+/// Every command-line option is a usage error when stdin is a ResourceList, even one given with
+/// its default value (the functionConfig decides; a silently ignored flag would mislead).
+#[test]
+fn options_are_refused_for_a_resource_list_even_at_their_defaults() {
+    let input = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
+    for args in [
+        &["--target", "space"][..],
+        &["--diagnostics", "human"][..],
+        &["--strict"][..],
+        &["--target", "control-plane"][..],
+    ] {
+        let r = run(args, input);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?}");
+        assert!(
+            r.stderr.contains("standard input is a KRM ResourceList"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(run(&[], input).code, 0);
+}
