@@ -390,14 +390,7 @@ pub fn read(obj: &Value) -> Outcome {
         Form::ConfigMap => read_configmap(obj, &mut cfg, &mut fields, &mut report),
     }
     fields.files = cfg.values_files.clone();
-    if report.has_errors() {
-        return Outcome {
-            report,
-            fields,
-            config: Some(cfg),
-            ready: None,
-        };
-    }
+    // The values are checked even when config fields are wrong: every problem at once (SPEC §3).
     let ready = load(&cfg, &mut fields, &mut report);
     if cfg.strict {
         report.make_strict();
@@ -588,6 +581,7 @@ pub fn configmap_entry_as_set(key: &str, value: &str) -> String {
 
 /// Merge every source in Helm's order, then check the values as the CLI does.
 fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
+    let errors_before = report.error_count();
     // 1. valuesFiles, through the same loader as -f (positions, duplicate-key warnings).
     let input = ValuesInput {
         files: cfg.values_files.clone(),
@@ -692,7 +686,9 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
             ),
         }
     }
-    if report.has_errors() {
+    // Only this function's own errors stop it (a wrong config field elsewhere does not hide
+    // the values' problems).
+    if report.error_count() > errors_before {
         return None;
     }
     loaded.values = Value::Object(base);

@@ -292,6 +292,17 @@ fn each_diagnostic_kind_has_a_result() {
             &[("warning", "unknown-key"), ("info", "nothing-generated")],
         ),
         ("error-misspelt-key.yaml", &[("error", "misspelt-key")]),
+        (
+            "error-config-and-values.yaml",
+            &[
+                ("error", "config-value"),
+                ("error", "config-type"),
+                ("error", "config-unknown-field"),
+                ("error", "wrong-type"),
+                ("error", "bad-format"),
+                ("error", "wrong-type"),
+            ],
+        ),
         ("error-unknown-key-strict.yaml", &[("error", "unknown-key")]),
         ("error-alias-conflict.yaml", &[("error", "alias-conflict")]),
         (
