@@ -300,8 +300,15 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         }
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "spaces-postrender", io.stdout);
-            EXIT_OK
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "spaces-postrender", &mut script);
+            if shell == clap_complete::Shell::Bash {
+                script = fix_bash_states(&script);
+            }
+            match io.stdout.write_all(&script) {
+                Ok(()) => EXIT_OK,
+                Err(_) => EXIT_INVALID,
+            }
         }
         Some(Command::Man { dir }) => {
             // No `help` page: `man` documents the subcommands themselves.
@@ -335,6 +342,15 @@ fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
         return EXIT_INVALID;
     }
     o.code
+}
+
+/// clap_complete's bash script names its states `spaces__postrender__subcmd__X` but labels
+/// their `case` arms `spaces__subcmd__postrender__subcmd__X` for a binary name with a hyphen
+/// (clap-rs/clap#6421), so nothing completes after a subcommand. Make the labels match.
+fn fix_bash_states(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("spaces__subcmd__postrender__", "spaces__postrender__")
+        .into_bytes()
 }
 
 fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {

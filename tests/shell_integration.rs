@@ -100,3 +100,36 @@ fn man_page() {
         "the main page in the directory is the printed one"
     );
 }
+
+/// Drive bash's completion function itself (not a grep of the script): after a subcommand, a
+/// flag prefix completes to that subcommand's flags (clap-rs/clap#6421 broke this for a
+/// hyphenated binary name), and subcommands complete at the top level.
+#[test]
+fn bash_completes_after_a_subcommand() {
+    let dir = tempdir();
+    let script = dir.path().join("spaces-postrender.bash");
+    write(&script, &out(&["completions", "bash"]));
+    let complete = |words: &[&str]| -> String {
+        let driver = format!(
+            "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\n_spaces__postrender spaces-postrender '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+            script.display(),
+            words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" "),
+            words.len() - 1,
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        run(Command::new("bash").arg("-c").arg(&driver), b"")
+            .ok("bash completion")
+            .to_string()
+    };
+    assert_eq!(
+        complete(&["spaces-postrender", "generate", "--tar"]),
+        "--target\n"
+    );
+    assert_eq!(
+        complete(&["spaces-postrender", "why", "--inp"]),
+        "--input\n"
+    );
+    assert_eq!(complete(&["spaces-postrender", "--tar"]), "--target\n");
+    assert!(complete(&["spaces-postrender", "gen"]).contains("generate"));
+}
