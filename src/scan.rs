@@ -592,3 +592,53 @@ fn scan_parallel<R: Read>(sp: &mut Splitter<R>, st: &mut Scanner) {
         flush(&mut slots, st, &mut spare);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::{self, ValuesInput};
+
+    fn object(api_version: &str, kind: &str, ns: Option<&str>, name: &str) -> Object {
+        Object {
+            api_version: Some(api_version.into()),
+            kind: Some(kind.into()),
+            namespace: ns.map(str::to_string),
+            name: Some(name.into()),
+            ..Default::default()
+        }
+    }
+
+    /// The scan keeps only objects that may collide with a planned identity: a narrower filter
+    /// would miss conflicts, a wider one would let memory grow with the stream (2M Namespaces).
+    #[test]
+    fn wanted_keeps_exactly_the_possible_collisions() {
+        let input = ValuesInput {
+            set: vec!["features.alpha.argocdPlugin.enabled=true".into()],
+            ..Default::default()
+        };
+        let f = Features::from_values(&values::load(&input, None).expect("values")).0;
+        let w = Wanted::new(&f, Target::Space);
+        let rbac = "rbac.authorization.k8s.io/v1";
+        assert!(w.matches(&object(
+            rbac,
+            "Role",
+            Some("argocd"),
+            "spaces-argocd-plugin"
+        )));
+        assert!(w.matches(&object(rbac, "RoleBinding", None, "spaces-argocd-plugin")));
+        for o in [
+            object("v1", "ConfigMap", Some("argocd"), "spaces-argocd-plugin"),
+            object(rbac, "Role", Some("argocd"), "other"),
+            object(
+                "example.com/v1",
+                "Role",
+                Some("argocd"),
+                "spaces-argocd-plugin",
+            ),
+            object(rbac, "Role", Some("elsewhere"), "spaces-argocd-plugin"),
+            object("v1", "Namespace", None, "argocd"),
+        ] {
+            assert!(!w.matches(&o), "{o:?} is kept");
+        }
+    }
+}
