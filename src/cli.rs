@@ -11,15 +11,17 @@ use crate::{schema, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
 
-const EXAMPLES: &str = "\
+/// Printed after the top-level help by `main.rs` exactly as written (clap would wrap its lines
+/// at the terminal width, and a wrapped command cannot be pasted), and in the man page.
+pub const EXAMPLES: &str = "\
 Examples:
   # Helm 3 post-renderer (the values file is the one given to helm):
   helm upgrade --install spaces <chart> -n upbound-system -f values.yaml \\
     --post-renderer spaces-postrender --post-renderer-args=-f --post-renderer-args=values.yaml
 
-  # The flags from the Spaces documentation work unchanged:
-  helm template spaces <chart> -n upbound-system | spaces-postrender \\
-    --set features.alpha.argocdPlugin.enabled=true --set features.alpha.argocdPlugin.target.namespace=argocd
+  # The --set flags of the Spaces documentation work unchanged (with the name current charts read):
+  helm template spaces <chart> -n upbound-system | spaces-postrender --strict \\
+    --set features.alpha.argocdPlugin.enabled=true --set features.alpha.argocdPlugin.target.secretNamespace=argocd
 
   # Only the generated objects, for a golden file in CI:
   spaces-postrender generate -f values.yaml --target space --check golden/space.yaml
@@ -54,7 +56,11 @@ impl Cli {
 /// Without a subcommand it is a Helm post-renderer: rendered manifests on standard input,
 /// the same manifests (byte for byte) plus the generated ones on standard output.
 #[derive(Debug, Parser)]
-#[command(name = "spaces-postrender", version, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "spaces-postrender",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub run: RunArgs,
@@ -312,7 +318,9 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         }
         Some(Command::Man { dir }) => {
             // No `help` page: `man` documents the subcommands themselves.
-            let cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            let cmd = <Cli as clap::CommandFactory>::command()
+                .disable_help_subcommand(true)
+                .after_help(EXAMPLES);
             let written = match &dir {
                 None => clap_mangen::Man::new(cmd).render(io.stdout),
                 Some(d) => std::fs::create_dir_all(d)

@@ -71,6 +71,16 @@ fn stdin_identity() -> Option<(u64, u64)> {
     Some((m.dev(), m.ino()))
 }
 
+/// Whether clap is showing the top-level help (`--help`, `-h`, `help`), after which the
+/// examples follow.
+fn top_level_help(args: &[std::ffi::OsString], e: &clap::Error) -> bool {
+    e.kind() == clap::error::ErrorKind::DisplayHelp
+        && matches!(
+            args.iter().skip(1).map(|a| a.to_str()).collect::<Vec<_>>()[..],
+            [Some("-h" | "--help")] | [Some("help")]
+        )
+}
+
 fn fail_write(e: &std::io::Error) -> i32 {
     let _ = writeln!(
         std::io::stderr(),
@@ -98,7 +108,14 @@ fn main() {
                 // --help and --version are "errors" that print on stdout and exit 0: a failed
                 // write must still fail.
                 let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-                let printed = e.print().and_then(|()| std::io::stdout().flush());
+                let printed = e.print().and_then(|()| {
+                    let mut out = std::io::stdout();
+                    if top_level_help(&args, &e) {
+                        // Verbatim: commands that can be pasted at any terminal width.
+                        writeln!(out, "\n{}", spaces_postrender::cli::EXAMPLES)?;
+                    }
+                    out.flush()
+                });
                 std::process::exit(match printed {
                     Err(err) if !e.use_stderr() => fail_write(&err),
                     _ => code,

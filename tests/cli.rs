@@ -167,3 +167,17 @@ fn generate_output_into_a_missing_directory_names_it() {
     );
     assert!(!stderr.contains(".spaces-postrender-"), "{stderr}");
 }
+
+/// The examples after the top-level help are printed as written, never wrapped (a wrapped
+/// command cannot be pasted), with `--help`, `-h` and `help`.
+#[test]
+fn help_examples_are_pasteable() {
+    let long = "    --set features.alpha.argocdPlugin.enabled=true --set features.alpha.argocdPlugin.target.secretNamespace=argocd\n";
+    for args in [&["--help"][..], &["-h"][..], &["help"][..]] {
+        let out = run(args, b"", &[("COLUMNS", "40")]);
+        assert!(out.status.success());
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains(long), "{args:?}: the example is wrapped:\n{s}");
+        assert!(s.contains("Exit codes: 0 success"), "{s}");
+    }
+}
