@@ -361,15 +361,10 @@ fn fix_bash_states(script: &[u8]) -> Vec<u8> {
         .into_bytes()
 }
 
-fn read_all(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
-    let mut v = Vec::new();
-    r.read_to_end(&mut v)?;
-    Ok(v)
-}
-
 fn krm(io: &mut Io) -> i32 {
-    match read_all(io.stdin) {
-        Ok(input) => krm_input(io, &input),
+    let mut input = Vec::new();
+    match io.stdin.read_to_end(&mut input) {
+        Ok(_) => krm_input(io, &input),
         Err(e) => {
             let _ = writeln!(
                 io.stderr,

@@ -7,7 +7,7 @@ use crate::features::Features;
 use crate::identify::Object;
 use crate::k8s;
 use crate::plan::{self, Plan, Planned, Subject, SubjectRule, Target};
-use crate::scan::{input_origin, ControllerDeployment, Removed, Scan};
+use crate::scan::{collides, input_origin, ControllerDeployment, Scan};
 
 /// Options that are not values.
 #[derive(Debug, Clone, Default)]
@@ -185,17 +185,8 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
     }
     let mut notes = Vec::new();
     let mut write = vec![true; plan.objects.len()];
-    let same = |p: &Planned, o: &Object| {
-        o.kind.as_deref() == Some(p.kind.as_str())
-            && o.name.as_deref() == Some(p.name.as_str())
-            && o.group() == p.group()
-            // A namespaced object without a namespace lands in the release namespace, which may be ours.
-            && (p.namespace.is_none() || o.namespace.is_none() || o.namespace == p.namespace)
-    };
-    let mut removed = Removed {
-        count: scan.removed.count,
-        names: scan.removed.names.clone(),
-    };
+    let same = |p: &Planned, o: &Object| collides(p, o, false);
+    let mut removed = scan.removed.clone();
     for s in scan.seen.iter().filter(|s| s.own) {
         if !plan.objects.iter().any(|p| same(p, &s.obj)) {
             removed.note(&s.obj);

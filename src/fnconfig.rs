@@ -337,6 +337,19 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
 
 /// Read a config object (already parsed). Problems with the object itself are errors; the
 /// values are loaded and checked as the CLI checks them.
+/// The `valuesFiles` paths of a configuration object as written, before it is checked (so
+/// that a path naming standard input is refused before anything reads it).
+pub fn values_files(obj: &Value) -> Vec<String> {
+    obj.get("valuesFiles")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn read(obj: &Value) -> Outcome {
     let mut report = Report::default();
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");

@@ -20,7 +20,6 @@
 use crate::diag::{Code, Diagnostic, Origin, Report};
 use crate::features::Features;
 use crate::fnconfig::{self, FieldMap, ResourceRef};
-use crate::k8s::{MARKER_LABEL, MARKER_VALUE};
 use crate::pipeline::{self, Settings};
 use crate::{EXIT_INVALID, EXIT_OK};
 use serde_json::{json, Map, Value};
@@ -76,23 +75,10 @@ fn identity(v: &Value) -> Option<(String, String, Option<String>, String)> {
     ))
 }
 
-/// Stale output of an earlier run, by the same rule as post-render mode
-/// ([`crate::plan::is_own_identity`]): the marker label on an identity the tool generates.
+/// Stale output of an earlier run: the same rule, on the same reading of the object, as
+/// post-render mode ([`crate::scan::is_own`]).
 fn is_own(v: &Value) -> bool {
-    let marked = match v
-        .get("metadata")
-        .and_then(|m| m.get("labels"))
-        .and_then(|l| l.get(MARKER_LABEL))
-    {
-        Some(Value::String(s)) => s == MARKER_VALUE,
-        // Read as post-render mode reads it (`identify::scalar_text`).
-        Some(Value::Bool(b)) => b.to_string() == MARKER_VALUE,
-        _ => false,
-    };
-    marked
-        && identity(v).is_some_and(|(group, kind, _, name)| {
-            crate::plan::is_own_identity(&group, &kind, &name)
-        })
+    crate::scan::is_own(&crate::identify::object_from_value(v))
 }
 
 /// One KRM result.
@@ -260,17 +246,12 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
             (FieldMap::default(), None, Settings::default(), false, ready)
         }
         Some(fc) => {
-            let files: Vec<String> = fc
-                .get("valuesFiles")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let refused =
-                crate::guard::stdin_values_errors(stdin_id, &files, &[], "the ResourceList");
+            let refused = crate::guard::stdin_values_errors(
+                stdin_id,
+                &fnconfig::values_files(fc),
+                &[],
+                "the ResourceList",
+            );
             if !refused.is_empty() {
                 report.extend(refused);
                 let res = results(&report.items, None, &FieldMap::default(), &items);

@@ -90,16 +90,12 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         }
     };
     // Standard input carries the resources: a values file that is standard input would eat them.
-    let files: Vec<String> = value
-        .get("valuesFiles")
-        .and_then(serde_json::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let refused = crate::guard::stdin_values_errors(io.stdin_id, &files, &[], "the resources");
+    let refused = crate::guard::stdin_values_errors(
+        io.stdin_id,
+        &fnconfig::values_files(&value),
+        &[],
+        "the resources",
+    );
     if !refused.is_empty() {
         report.extend(refused);
         report_out(io, &report);

@@ -40,7 +40,7 @@ const NAMED_AT_MOST: usize = 10;
 
 /// Objects an earlier run generated that these values no longer generate: dropped from the
 /// output, and named in an info. Only the first few names are kept (memory stays bounded).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Removed {
     pub count: usize,
     pub names: Vec<String>,
@@ -137,7 +137,7 @@ fn marked(o: &Object) -> bool {
 
 /// Stale output of an earlier run: the marker label on an identity the tool generates for some
 /// values (SPEC §5). A marker-labelled object of any other identity is the user's.
-fn is_own(o: &Object) -> bool {
+pub(crate) fn is_own(o: &Object) -> bool {
     marked(o)
         && plan::is_own_identity(
             o.group(),
@@ -370,16 +370,23 @@ impl Wanted {
     }
 
     fn matches(&self, o: &Object) -> bool {
-        self.objects.iter().any(|p| {
-            o.kind.as_deref() == Some(p.kind.as_str())
-                && o.name.as_deref() == Some(p.name.as_str())
-                && o.group() == p.group()
-                && (p.in_controller_namespace
-                    || p.namespace.is_none()
-                    || o.namespace.is_none()
-                    || o.namespace == p.namespace)
-        })
+        self.objects
+            .iter()
+            .any(|p| collides(p, o, p.in_controller_namespace))
     }
+}
+
+/// Whether input object `o` has the identity of planned object `p` (SPEC §5): group, kind and
+/// name, and the namespace unless `any_namespace` (not known yet). A namespaced object without
+/// a namespace lands in the release namespace, which may be the planned one.
+pub(crate) fn collides(p: &Planned, o: &Object, any_namespace: bool) -> bool {
+    o.kind.as_deref() == Some(p.kind.as_str())
+        && o.name.as_deref() == Some(p.name.as_str())
+        && o.group() == p.group()
+        && (any_namespace
+            || p.namespace.is_none()
+            || o.namespace.is_none()
+            || o.namespace == p.namespace)
 }
 
 /// Read the input, write untouched documents to `out` byte for byte, and remember what matters.
