@@ -121,18 +121,9 @@ impl Features {
                 // invalid name is already an error of its own.
                 if crate::k8s::is_dns_label(a) {
                     diags.push(
-                    Diagnostic::warning(
-                        Code::NamespaceAlias,
-                        ns_path.clone(),
-                        if a == "argocd" {
-                            "Spaces charts read only target.secretNamespace (default \"argocd\", the same namespace here), so this setting has no effect on the chart".to_string()
-                        } else {
-                            format!("Spaces charts read only target.secretNamespace, so the Argo CD plugin will still write its Secrets to \"argocd\" while the RBAC generated here goes to {a:?}")
-                        },
-                    )
-                    .at(l.origins.lookup(&ns_path).cloned())
-                    .hint(format!("set {sns_path}={a} as well (target.namespace is the name in the reference document; the docs renamed it in 2024)")),
-                );
+                        namespace_alias(a, &ns_path, &sns_path)
+                            .at(l.origins.lookup(&ns_path).cloned()),
+                    );
                 }
                 str_at(l, &ns_path, "argocd")
             }
@@ -245,4 +236,16 @@ impl Features {
             }
         }
     }
+}
+
+/// `target.namespace` set alone: the warning that the chart will not read it.
+fn namespace_alias(alias: &str, ns_path: &str, sns_path: &str) -> Diagnostic {
+    let message = if alias == "argocd" {
+        "Spaces charts read only target.secretNamespace (default \"argocd\", the same namespace here), so this setting has no effect on the chart".to_string()
+    } else {
+        format!("Spaces charts read only target.secretNamespace, so the Argo CD plugin will still write its Secrets to \"argocd\" while the RBAC generated here goes to {alias:?}")
+    };
+    Diagnostic::warning(Code::NamespaceAlias, ns_path, message).hint(format!(
+        "set {sns_path}={alias} as well (target.namespace is the name in the reference document; the docs renamed it in 2024)"
+    ))
 }
