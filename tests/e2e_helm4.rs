@@ -20,10 +20,14 @@ struct Helm4 {
     config: PathBuf,
     cache: PathBuf,
     work: PathBuf,
+    /// PATH for Helm and its plugin, when not the caller's.
+    path: Option<String>,
 }
 
 impl Helm4 {
-    fn with_plugin(helm: &'static str) -> Helm4 {
+    /// Fresh homes, and a copy of the plugin directory as a user has it after a checkout
+    /// (no bin/): the Helm 4 and the plugin directory.
+    fn fresh(helm: &'static str) -> (Helm4, PathBuf) {
         let homes = tempdir();
         let base = homes.path().to_path_buf();
         let h = Helm4 {
@@ -32,16 +36,21 @@ impl Helm4 {
             config: base.join("config"),
             cache: base.join("cache"),
             work: base.join("work"),
+            path: None,
             _homes: homes,
         };
         std::fs::create_dir_all(&h.work).unwrap_or_else(|e| panic!("{e}"));
-        // A copy of the plugin directory as a user has it after a checkout (no bin/ yet).
         let plugin = base.join("spaces-postrender");
         std::fs::create_dir_all(&plugin).unwrap_or_else(|e| panic!("{e}"));
         for f in ["plugin.yaml", "install.sh", "run"] {
             std::fs::copy(root().join("plugin").join(f), plugin.join(f))
                 .unwrap_or_else(|e| panic!("plugin/{f}: {e}"));
         }
+        (h, plugin)
+    }
+
+    fn with_plugin(helm: &'static str) -> Helm4 {
+        let (h, plugin) = Helm4::fresh(helm);
         let mut cmd = Command::new("bash");
         cmd.arg(plugin.join("install.sh"))
             .env("HELM", tool(helm))
@@ -74,6 +83,9 @@ impl Helm4 {
             .env_remove("HELM_PLUGIN_NAME")
             .env_remove("HELM_NAMESPACE")
             .current_dir(&self.work);
+        if let Some(p) = &self.path {
+            cmd.env("PATH", p);
+        }
     }
 
     fn template(&self, post_renderer_args: &[&str]) -> Out {
@@ -318,45 +330,19 @@ fn a_misspelt_key_fails_helm4_with_did_you_mean() {
 #[test]
 fn plugin_directory_without_bin_runs_the_binary_from_path() {
     for helm in HELM4S {
-        let homes = tempdir();
-        let base = homes.path();
-        let plugin = base.join("spaces-postrender");
-        std::fs::create_dir_all(&plugin).unwrap_or_else(|e| panic!("{e}"));
-        for f in ["plugin.yaml", "run"] {
-            std::fs::copy(root().join("plugin").join(f), plugin.join(f))
-                .unwrap_or_else(|e| panic!("plugin/{f}: {e}"));
-        }
+        let (mut h, plugin) = Helm4::fresh(helm);
         // PATH holds the binary (as `cargo install` leaves it) and the usual system tools.
-        let path_dir = base.join("cargo-bin");
+        let path_dir = h.work.join("cargo-bin");
         std::fs::create_dir_all(&path_dir).unwrap_or_else(|e| panic!("{e}"));
         std::os::unix::fs::symlink(BIN, path_dir.join("spaces-postrender"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let path = format!("{}:/usr/bin:/bin", path_dir.display());
-        let envs = |cmd: &mut Command| {
-            cmd.env("HELM_DATA_HOME", base.join("data"))
-                .env("HELM_CONFIG_HOME", base.join("config"))
-                .env("HELM_CACHE_HOME", base.join("cache"))
-                .env("PATH", &path)
-                .env_remove("HELM_PLUGINS")
-                .env_remove("HELM_PLUGIN_NAME")
-                .env_remove("HELM_NAMESPACE");
-        };
+        h.path = Some(format!("{}:/usr/bin:/bin", path_dir.display()));
         let mut install = Command::new(tool(helm));
         install.args(["plugin", "install"]).arg(&plugin);
-        envs(&mut install);
+        h.envs(&mut install);
         run(&mut install, b"").ok("helm plugin install <checkout plugin dir>");
         assert!(!plugin.join("bin").exists());
-        let mut cmd = Command::new(tool(helm));
-        cmd.args(["template", "spaces"]).arg(chart()).args([
-            "--namespace",
-            "upbound-system",
-            "--post-renderer",
-            "spaces-postrender",
-            "--post-renderer-args=--set",
-            "--post-renderer-args=features.alpha.argocdPlugin.enabled=true",
-        ]);
-        envs(&mut cmd);
-        let out = run(&mut cmd, b"");
+        let out = h.template(&["--set", "features.alpha.argocdPlugin.enabled=true"]);
         let text = out.ok("helm template with the plugin from PATH");
         assert_generated(
             text,
