@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: memory and cost where the integrity issue found them unbounded or quadratic.
 #
-#   bash benches/integrity.sh              # prints the tables the README quotes
+#   bash benches/integrity.sh              # prints the tables docs/performance.md quotes
 #   NS_SIZES="200000 2000000" bash benches/integrity.sh
 #
 # - Namespace-heavy streams (every document a Namespace): peak RSS must stay flat as they grow.

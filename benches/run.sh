@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: spaces-postrender against `cat`, the bare YAML parser and `kubectl kustomize`.
 #
-#   bash benches/run.sh                 # the README table (takes ~5 minutes)
+#   bash benches/run.sh                 # the table of docs/performance.md (takes ~5 minutes)
 #   RUNS=20 bash benches/run.sh         # more runs per median
 #   SIZES="1000 20000" bash benches/run.sh
 #

@@ -158,7 +158,7 @@ pub enum Command {
         /// terminal and does not carry values (`-f -`).
         #[arg(long, value_name = "FILE")]
         input: Option<String>,
-        /// Output format: human text, or JSON (shape documented in the README, "Use in CI").
+        /// Output format: human text, or JSON (shape documented in docs/ci.md).
         #[arg(long, value_enum, default_value_t = WhyFormat::Human)]
         output: WhyFormat,
     },

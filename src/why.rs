@@ -71,7 +71,7 @@ pub enum WhyFormat {
     /// Text for people.
     #[default]
     Human,
-    /// The JSON shape documented in the `why` module and the README.
+    /// The JSON shape documented in the `why` module and docs/ci.md.
     Json,
 }
 
