@@ -6,7 +6,7 @@ use crate::decide::{decide, Decision};
 use crate::diag::{Code, Diagnostic};
 use crate::features::Features;
 use crate::render;
-use crate::scan::{input_origin, scan_input_with, ScanFailed, Wanted, PARALLEL_AFTER};
+use crate::scan::{input_origin, scan_input_with, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
 use crate::spool::Spool;
 use crate::stream;
 use std::io::{self, Read, Write};
@@ -60,6 +60,35 @@ fn newline_keeps_meaning(bytes: &[u8]) -> bool {
     header.contains('-')
 }
 
+/// What a run learned before writing anything: the scan of the input and the decision. Every
+/// front end (post-render, the exec plugin, the KRM function, `why`) gets here the same way.
+#[derive(Debug)]
+pub struct Prepared {
+    pub scan: Scan,
+    pub decision: Decision,
+}
+
+/// Scan `input` (named `source` in messages), writing its untouched documents to `out`, then
+/// decide. On failure, the scan's problems and the decision's come back together (SPEC §3).
+pub fn prepare(
+    input: impl Read,
+    out: &mut dyn Write,
+    settings: &Settings,
+    f: &Features,
+    source: &str,
+) -> Result<Prepared, Vec<Diagnostic>> {
+    let wanted = Wanted::new(f, settings.target);
+    match scan_input_with(input, out, &wanted, source, PARALLEL_AFTER) {
+        Ok(scan) => decide(settings, f, &scan).map(|decision| Prepared { scan, decision }),
+        Err(ScanFailed { scan, mut errors }) => {
+            if let Err(more) = decide(settings, f, &scan) {
+                errors.extend(more);
+            }
+            Err(errors)
+        }
+    }
+}
+
 /// Post-render: input manifests in, input plus generated manifests out (into `out` only on
 /// success).
 pub fn run(
@@ -69,23 +98,13 @@ pub fn run(
     f: &Features,
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let mut spool = Spool::default();
-    let wanted = Wanted::new(f, settings.target);
-    let scan = match scan_input_with(input, &mut spool, &wanted, "standard input", PARALLEL_AFTER) {
-        Ok(scan) => scan,
-        Err(ScanFailed { scan, mut errors }) => {
-            // Report the decision's problems too (every problem at once, SPEC §3).
-            if let Err(more) = decide(settings, f, &scan) {
-                errors.extend(more);
-            }
-            return Err(errors);
-        }
-    };
+    let Prepared { scan, decision } = prepare(input, &mut spool, settings, f, "standard input")?;
     let Decision {
         plan,
         notes: mut diagnostics,
         write,
         ..
-    } = decide(settings, f, &scan)?;
+    } = decision;
     // Helm 4.2's SDK can post-render hooks in a call of their own: a stream of nothing but
     // hooks gets no generated objects (they come with the release's other objects).
     let hooks_only = scan.objects > 0 && scan.hooks == scan.objects;

@@ -91,6 +91,8 @@ pub struct Scan {
     pub controllers: usize,
     pub(crate) seen: Vec<Seen>,
     pub removed: Removed,
+    /// The documents dropped as stale output of an earlier run (document numbers, in order).
+    pub dropped: Vec<usize>,
     pub(crate) unterminated: Option<Unterminated>,
 }
 
@@ -289,6 +291,9 @@ impl Scanner<'_> {
             } else if own && drop_doc {
                 self.scan.removed.note(o);
             }
+        }
+        if drop_doc {
+            self.scan.dropped.push(at.index);
         }
         if drop_doc || !self.errors.is_empty() {
             return;

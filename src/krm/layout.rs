@@ -1,0 +1,543 @@
+//! Where things are in the text of a ResourceList, so that the answer gives every item back
+//! exactly as the orchestrator sent it (its bytes, comments and YAML styles), not a
+//! re-serialisation that would retype `yes`, `0644` or `1e3` (SPEC §6).
+//!
+//! Two shapes:
+//! - **block** (what kpt and kustomize send): the list is a block mapping at column 0 and
+//!   `items` a block sequence. Each item is the run of lines from its `-` to the next one; the
+//!   answer copies the text around `items` and `results` verbatim and writes the kept items'
+//!   lines unchanged.
+//! - **flow** (JSON, or `items: [...]`): each item is the exact text of its node; the answer is
+//!   written afresh around those texts.
+//!
+//! Each item also gets a standalone document (its text, dedented) for the post-render scan.
+
+use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, StructureStyle};
+use std::ops::Range;
+
+/// A ResourceList as text.
+#[derive(Debug)]
+pub struct Layout<'a> {
+    text: &'a str,
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    /// The functionConfig node as a standalone document; `None` when absent or null.
+    pub function_config: Option<String>,
+    pub items: Vec<Item>,
+    /// `items` is there but neither a list nor null.
+    pub items_not_a_list: bool,
+    shape: Shape,
+}
+
+/// One item of `items`.
+#[derive(Debug)]
+pub struct Item {
+    /// The item as a standalone YAML document.
+    pub doc: String,
+    /// Whether it is a mapping (an object).
+    pub is_mapping: bool,
+    /// Its text in the list: the entry's lines (block) or the node (flow).
+    raw: Range<usize>,
+}
+
+#[derive(Debug)]
+enum Shape {
+    Block {
+        /// Column of the items' `-`.
+        dash: usize,
+        /// The top-level entries: key, and the byte range of their lines.
+        sections: Vec<(String, Range<usize>)>,
+        /// Where the top-level mapping's text ends (before a `...` marker, or the end).
+        end: usize,
+    },
+    Flow,
+}
+
+/// How a top-level value was written.
+#[derive(Debug, Default)]
+struct Value {
+    start: Marker,
+    end: Marker,
+    scalar: Option<(String, ScalarStyle)>,
+    seq: Option<StructureStyle>,
+    /// For a sequence: each child's first and last marker, and whether it is a mapping.
+    children: Vec<(Marker, Marker, bool)>,
+}
+
+impl<'a> Layout<'a> {
+    /// Read the layout; `Err` is a message for a text that is not one YAML mapping.
+    pub fn read(text: &'a str) -> Result<Layout<'a>, String> {
+        let lines = line_starts(text);
+        let mut parser = Parser::new_from_str(text);
+        let mut depth = 0usize;
+        let mut docs = 0usize;
+        let mut root_block = false;
+        let mut root_seen = false;
+        // Top-level keys: (name, key marker, value).
+        let mut entries: Vec<(String, Marker, Value)> = vec![];
+        let mut key: Option<(String, Marker)> = None;
+        let mut value: Option<Value> = None;
+        let mut doc_end: Option<usize> = None;
+        loop {
+            let (ev, span) = match parser.next_event() {
+                Some(Ok(x)) => x,
+                Some(Err(e)) => {
+                    return Err(format!(
+                        "the ResourceList is not valid YAML (line {}, column {}): {}",
+                        e.marker().line(),
+                        e.marker().col() + 1,
+                        crate::yamlio::parser_message(e.kind())
+                    ))
+                }
+                None => break,
+            };
+            let opens = matches!(ev, Event::MappingStart(..) | Event::SequenceStart(..));
+            let closes = matches!(ev, Event::MappingEnd | Event::SequenceEnd);
+            match &ev {
+                Event::DocumentStart(..) => {
+                    docs += 1;
+                    if docs > 1 && root_seen {
+                        return Err("standard input holds more than one YAML document; a ResourceList is exactly one".into());
+                    }
+                    continue;
+                }
+                Event::DocumentEnd => {
+                    if root_seen && doc_end.is_none() {
+                        let at = byte_at(text, &lines, span.start);
+                        if text[at..].starts_with("...") {
+                            doc_end = Some(lines[span.start.line().saturating_sub(1)]);
+                        }
+                    }
+                    continue;
+                }
+                Event::StreamStart | Event::StreamEnd => continue,
+                _ => {}
+            }
+            if depth == 0 {
+                if root_seen {
+                    return Err("standard input holds more than one YAML document; a ResourceList is exactly one".into());
+                }
+                root_seen = true;
+                match ev {
+                    Event::MappingStart(style, ..) => {
+                        root_block = style == StructureStyle::Block;
+                        depth = 1;
+                    }
+                    Event::Scalar(ref s, ScalarStyle::Plain, ..)
+                        if s.is_empty() || s == "null" || s == "~" =>
+                    {
+                        return Err("standard input holds no ResourceList".into())
+                    }
+                    _ => return Err("the input is not a mapping".into()),
+                }
+                continue;
+            }
+            if depth == 1 {
+                if closes {
+                    depth = 0;
+                    continue;
+                }
+                let Some((k, m)) = key.take() else {
+                    match ev {
+                        Event::Scalar(s, ..) => key = Some((s.into_owned(), span.start)),
+                        _ => return Err("a key of the ResourceList is not a string".into()),
+                    }
+                    continue;
+                };
+                let mut v = Value {
+                    start: span.start,
+                    end: span.end,
+                    ..Default::default()
+                };
+                match ev {
+                    Event::Scalar(s, style, ..) => v.scalar = Some((s.into_owned(), style)),
+                    Event::SequenceStart(style, ..) => v.seq = Some(style),
+                    _ => {}
+                }
+                if opens {
+                    depth = 2;
+                    value = Some(v);
+                    key = Some((k, m));
+                } else {
+                    entries.push((k, m, v));
+                }
+                continue;
+            }
+            // Inside a top-level value.
+            let Some(v) = value.as_mut() else {
+                continue;
+            };
+            if depth == 2 && !closes {
+                v.children
+                    .push((span.start, span.end, matches!(ev, Event::MappingStart(..))));
+            }
+            if let Some(last) = v.children.last_mut() {
+                if depth > 2 || !closes {
+                    last.1 = span.end;
+                }
+            }
+            v.end = span.end;
+            if opens {
+                depth += 1;
+            } else if closes {
+                depth -= 1;
+                if depth == 1 {
+                    let v = value.take().unwrap_or_default();
+                    if let Some((k, m)) = key.take() {
+                        entries.push((k, m, v));
+                    }
+                }
+            }
+        }
+        if !root_seen {
+            return Err("standard input holds no ResourceList".into());
+        }
+        let scalar = |name: &str| {
+            entries
+                .iter()
+                .find(|(k, ..)| k == name)
+                .and_then(|(_, _, v)| v.scalar.as_ref().map(|(s, _)| s.clone()))
+        };
+        let api_version = scalar("apiVersion");
+        let kind = scalar("kind");
+        let end = doc_end.unwrap_or(text.len());
+        let function_config = entries
+            .iter()
+            .find(|(k, ..)| k == "functionConfig")
+            .filter(|(_, _, v)| !is_null(v))
+            .map(|(_, _, v)| node_doc(text, &lines, v.start, v.end));
+        let items_entry = entries.iter().find(|(k, ..)| k == "items");
+        let items_not_a_list = items_entry.is_some_and(|(_, _, v)| v.seq.is_none() && !is_null(v));
+        let block_root = root_block && entries.iter().all(|(_, m, _)| m.col() == 0);
+        let block_items = match items_entry {
+            Some((_, _, v)) => {
+                v.seq == Some(StructureStyle::Block)
+                    || is_null(v)
+                    || v.seq.is_some() && v.children.is_empty()
+            }
+            None => true,
+        };
+        // The sections of a block list: each key's lines, up to the next key.
+        let mut sections = vec![];
+        for (i, (k, m, _)) in entries.iter().enumerate() {
+            let from = lines[m.line() - 1];
+            let to = entries
+                .get(i + 1)
+                .map(|(_, m2, _)| lines[m2.line() - 1])
+                .unwrap_or(end);
+            sections.push((k.clone(), from..to.max(from)));
+        }
+        if block_root && block_items {
+            let children: &[(Marker, Marker, bool)] = match items_entry {
+                Some((_, _, v)) if v.seq == Some(StructureStyle::Block) => &v.children,
+                _ => &[],
+            };
+            let section_end = items_entry
+                .and_then(|(_, m, _)| {
+                    sections
+                        .iter()
+                        .find(|(_, r)| r.start == lines[m.line() - 1])
+                })
+                .map(|(_, r)| r.end)
+                .unwrap_or(end);
+            if let Some(items) = block_items_of(text, &lines, children, section_end) {
+                let dash = items.1;
+                return Ok(Layout {
+                    text,
+                    api_version,
+                    kind,
+                    function_config,
+                    items: items.0,
+                    items_not_a_list,
+                    shape: Shape::Block {
+                        dash,
+                        sections,
+                        end,
+                    },
+                });
+            }
+        }
+        // Flow: each item is its node's text.
+        let items = match items_entry {
+            Some((_, _, v)) if v.seq.is_some() => v
+                .children
+                .iter()
+                .map(|&(s, e, is_mapping)| {
+                    let raw = byte_at(text, &lines, s)..byte_at(text, &lines, e);
+                    Item {
+                        doc: standalone(&text[raw.clone()], 0),
+                        is_mapping,
+                        raw,
+                    }
+                })
+                .collect(),
+            _ => vec![],
+        };
+        Ok(Layout {
+            text,
+            api_version,
+            kind,
+            function_config,
+            items,
+            items_not_a_list,
+            shape: Shape::Flow,
+        })
+    }
+
+    /// The answer: `entries` (what to write for each item, in order, then the new ones) and
+    /// `results` (already YAML: `results:` and its list), in the list's own layout.
+    pub fn answer(
+        &self,
+        entries: &[Entry],
+        results: &str,
+        function_config: Option<&str>,
+    ) -> Vec<u8> {
+        let mut out = String::with_capacity(self.text.len() + results.len() + 1024);
+        match &self.shape {
+            Shape::Block {
+                dash,
+                sections,
+                end,
+            } => {
+                let first = sections.first().map(|(_, r)| r.start).unwrap_or(*end);
+                out.push_str(&self.text[..first]);
+                let mut wrote_items = false;
+                for (k, r) in sections {
+                    match k.as_str() {
+                        "results" => {}
+                        "items" => {
+                            self.write_items(&mut out, entries, *dash, Some(r.clone()));
+                            out.push_str(results);
+                            wrote_items = true;
+                        }
+                        _ => {
+                            out.push_str(&self.text[r.clone()]);
+                            line_end(&mut out);
+                        }
+                    }
+                }
+                if !wrote_items {
+                    self.write_items(&mut out, entries, *dash, None);
+                    out.push_str(results);
+                }
+                out.push_str(&self.text[*end..]);
+            }
+            Shape::Flow => {
+                let q = |s: &Option<String>| {
+                    serde_json::to_string(s.as_deref().unwrap_or("")).unwrap_or_default()
+                };
+                out.push_str(&format!(
+                    "apiVersion: {}\nkind: {}\n",
+                    q(&self.api_version),
+                    q(&self.kind)
+                ));
+                if let Some(fc) = function_config {
+                    out.push_str("functionConfig: ");
+                    out.push_str(fc);
+                    out.push('\n');
+                }
+                self.write_items(&mut out, entries, 0, None);
+                out.push_str(results);
+            }
+        }
+        line_end(&mut out);
+        out.into_bytes()
+    }
+
+    fn write_items(
+        &self,
+        out: &mut String,
+        entries: &[Entry],
+        dash: usize,
+        section: Option<Range<usize>>,
+    ) {
+        let block = matches!(self.shape, Shape::Block { .. });
+        let has_any = !entries.is_empty();
+        match (&section, self.items.first()) {
+            (Some(r), Some(first)) if block && has_any => {
+                out.push_str(&self.text[r.start..first.raw.start]);
+            }
+            _ if has_any => out.push_str("items:\n"),
+            _ => {
+                out.push_str("items: []\n");
+                return;
+            }
+        }
+        let pad = " ".repeat(dash);
+        for e in entries {
+            match e {
+                Entry::Keep(i) => {
+                    let Some(item) = self.items.get(*i) else {
+                        continue;
+                    };
+                    let text = &self.text[item.raw.clone()];
+                    if block {
+                        out.push_str(text);
+                        line_end(out);
+                    } else {
+                        out.push_str("- ");
+                        indent_rest(out, text, "  ");
+                        line_end(out);
+                    }
+                }
+                Entry::New(yaml) => {
+                    out.push_str(&pad);
+                    out.push_str("- ");
+                    indent_rest(out, yaml.trim_end_matches('\n'), &format!("{pad}  "));
+                    line_end(out);
+                }
+            }
+        }
+    }
+}
+
+/// What the answer holds, in order.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    /// Item `i` as it came.
+    Keep(usize),
+    /// A generated object: its YAML (a block mapping at column 0).
+    New(String),
+}
+
+fn is_null(v: &Value) -> bool {
+    matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
+}
+
+/// The byte offset of each line's start (line 1 at index 0).
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    v
+}
+
+/// The byte offset of a marker (its line and column in characters).
+fn byte_at(text: &str, lines: &[usize], m: Marker) -> usize {
+    if let Some(b) = m.byte_offset() {
+        return b;
+    }
+    let Some(&start) = lines.get(m.line().saturating_sub(1)) else {
+        return text.len();
+    };
+    let line = &text[start..];
+    line.char_indices()
+        .nth(m.col())
+        .map(|(i, _)| start + i)
+        .unwrap_or(text.len())
+}
+
+fn line_end(out: &mut String) {
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+}
+
+/// Push `text`, its lines after the first prefixed with `prefix`.
+fn indent_rest(out: &mut String, text: &str, prefix: &str) {
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(prefix);
+            }
+        }
+        out.push_str(line);
+    }
+}
+
+/// The entries of a block `items` sequence: the line of each child's `-` to the next one.
+/// `None` when the dashes are not where a block sequence puts them (then the flow path reads it).
+fn block_items_of(
+    text: &str,
+    lines: &[usize],
+    children: &[(Marker, Marker, bool)],
+    section_end: usize,
+) -> Option<(Vec<Item>, usize)> {
+    let line_text = |l: usize| -> &str {
+        let s = lines[l];
+        let e = lines.get(l + 1).copied().unwrap_or(text.len());
+        &text[s..e]
+    };
+    let dash_line = |l: usize| -> Option<usize> {
+        let t = line_text(l);
+        let col = t.len() - t.trim_start_matches(' ').len();
+        let rest = &t[col..];
+        (rest.starts_with('-') && rest[1..].starts_with([' ', '\n', '\r', '\t']) || rest == "-")
+            .then_some(col)
+    };
+    let mut starts = vec![];
+    let mut dash = None;
+    for &(m, _, _) in children {
+        // Back from the node's line to the line of its `-` (comments may stand between).
+        let mut l = m.line().checked_sub(1)?;
+        let col = loop {
+            if let Some(c) = dash_line(l) {
+                break c;
+            }
+            l = l.checked_sub(1)?;
+        };
+        if *dash.get_or_insert(col) != col {
+            return None;
+        }
+        starts.push((lines[l], m.col()));
+    }
+    let dash = dash.unwrap_or(0);
+    let mut items = vec![];
+    for (i, &(start, content)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map(|s| s.0).unwrap_or(section_end);
+        if end < start {
+            return None;
+        }
+        let raw = start..end;
+        let mut lines_text = text[raw.clone()].to_string();
+        // The `-` becomes a space, so every line of the item starts at its content column.
+        lines_text.replace_range(dash..dash + 1, " ");
+        items.push(Item {
+            doc: standalone(&lines_text, content),
+            is_mapping: children[i].2,
+            raw,
+        });
+    }
+    Some((items, dash))
+}
+
+/// `text` as a standalone document: up to `col` leading spaces off every line. Should that
+/// leave a line that reads as a document marker (`---`, `...`), one space is kept on each line.
+fn standalone(text: &str, col: usize) -> String {
+    let strip = |n: usize| -> String {
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            let lead = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[lead.min(n)..]);
+        }
+        out
+    };
+    let doc = strip(col);
+    let marker = doc.split('\n').any(|l| {
+        (l.starts_with("---") || l.starts_with("..."))
+            && l[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ' || c == '\t' || c == '\r')
+    });
+    let mut doc = if marker && col > 0 {
+        strip(col - 1)
+    } else {
+        doc
+    };
+    if !doc.ends_with('\n') {
+        doc.push('\n');
+    }
+    doc
+}
+
+/// A top-level node as a standalone document.
+fn node_doc(text: &str, lines: &[usize], start: Marker, end: Marker) -> String {
+    let from = lines[start.line() - 1];
+    let to = byte_at(text, lines, end).max(from);
+    // From the start of the node's line, with the part before the node blanked (the key).
+    let mut t = text[from..to].to_string();
+    let pre = byte_at(text, lines, start) - from;
+    t.replace_range(..pre, &" ".repeat(start.col()));
+    standalone(&t, start.col())
+}

@@ -1,0 +1,435 @@
+//! KRM function mode (kustomize `functions-spec.md`): a `ResourceList` on standard input, the
+//! same `ResourceList` on standard output with the generated objects added to `items` and the
+//! diagnostics as `results`.
+//!
+//! - `functionConfig` is a [`crate::fnconfig`] object: `SpacesPostRender`, or a ConfigMap whose
+//!   `data` keys are `--set` paths.
+//! - Every item the function does not own comes back exactly as it came: the same bytes, with
+//!   its comments, annotations and YAML styles ([`layout`] finds each item's text; nothing is
+//!   parsed and written again, so `yes`, `0644` or `1e3` keep the meaning the orchestrator's
+//!   YAML reader gives them).
+//! - Items this tool generated in an earlier run (they carry the marker label) are replaced in
+//!   place by the newly generated object with the same identity, keeping the annotations the old
+//!   one had and the new one does not set; so running the function over its own output changes
+//!   nothing. Marker items that are no longer generated are removed.
+//! - Each result has `severity` (error, warning or info), `message`, `tags.code`, and where it
+//!   applies `resourceRef` (the functionConfig for values problems, the item for input problems,
+//!   the generated object for an info about it) and `field.path`.
+//! - Exit 1 when any result is an error; then `items` are returned unchanged (nothing generated)
+//!   and the problems are also printed on standard error.
+
+mod layout;
+
+use crate::diag::{Code, Diagnostic, Origin, Report};
+use crate::features::Features;
+use crate::fnconfig::{self, FieldMap, ResourceRef};
+use crate::identify::Object;
+use crate::pipeline::{self, Prepared, Settings};
+use crate::plan::Planned;
+use crate::{EXIT_INVALID, EXIT_OK};
+use layout::{Entry, Layout};
+use serde_json::{json, Map, Value};
+
+pub const KIND: &str = "ResourceList";
+pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
+
+/// What the function prints and how it exits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// YAML options for the functionConfig: as the rest of the tool, plus YAML 1.1 octals.
+fn options() -> serde_saphyr::Options {
+    let mut o = crate::yamlio::options();
+    o.legacy_octal_numbers = true;
+    o
+}
+
+fn fail(message: String) -> Output {
+    Output {
+        stdout: vec![],
+        stderr: format!("error[krm-input]: {message}\nspaces-postrender: the input is not a ResourceList it can answer; nothing was written\n"),
+        code: EXIT_INVALID,
+    }
+}
+
+/// The identity of an item (its first object), from the same reading as the post-render scan.
+fn item_object(doc: &str) -> Option<Object> {
+    crate::identify::identify(doc)
+        .ok()?
+        .objects
+        .into_iter()
+        .next()
+}
+
+fn object_ref(o: &Object) -> Option<ResourceRef> {
+    Some(ResourceRef {
+        api_version: o.api_version.clone()?,
+        kind: o.kind.clone()?,
+        namespace: o.namespace.clone(),
+        name: o.name.clone()?,
+    })
+}
+
+fn planned_ref(p: &Planned) -> ResourceRef {
+    ResourceRef {
+        api_version: p.api_version.to_string(),
+        kind: p.kind.as_str().to_string(),
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+    }
+}
+
+/// One KRM result.
+fn result(d: &Diagnostic, resource: Option<&ResourceRef>, field: Option<String>) -> Value {
+    let mut message = if d.path.is_empty() {
+        d.message.clone()
+    } else {
+        format!("{}: {}", d.path, d.message)
+    };
+    if let Some(o @ Origin::File { .. }) = &d.origin {
+        message.push_str(&format!(" (at {o})"));
+    }
+    if let Some(h) = &d.hint {
+        message.push_str(&format!(" (help: {h})"));
+    }
+    let mut r = Map::new();
+    r.insert("message".into(), Value::String(message));
+    r.insert("severity".into(), Value::String(d.severity.as_str().into()));
+    if let Some(rr) = resource {
+        r.insert(
+            "resourceRef".into(),
+            serde_json::to_value(rr).unwrap_or(Value::Null),
+        );
+    }
+    if let Some(f) = field {
+        r.insert("field".into(), json!({ "path": f }));
+    }
+    r.insert("tags".into(), json!({ "code": d.code }));
+    Value::Object(r)
+}
+
+/// What the answer needs besides the items: where results point.
+struct Context<'a> {
+    layout: &'a Layout<'a>,
+    fields: FieldMap,
+    config_ref: Option<ResourceRef>,
+    /// The functionConfig as read (written back in a list that is written afresh).
+    config: Option<Value>,
+}
+
+impl Context<'_> {
+    /// Diagnostics as results: values and config problems point at the functionConfig, input
+    /// problems at the item they are about.
+    fn results(&self, diags: &[Diagnostic]) -> Vec<Value> {
+        diags
+            .iter()
+            .map(|d| match &d.origin {
+                Some(Origin::Item { index }) => {
+                    let rr = self
+                        .layout
+                        .items
+                        .get(*index)
+                        .and_then(|it| item_object(&it.doc))
+                        .as_ref()
+                        .and_then(object_ref);
+                    let field = rr.as_ref().map(|_| "metadata.name".to_string());
+                    result(d, rr.as_ref(), field)
+                }
+                _ => {
+                    let field = self.fields.field(d).or_else(|| {
+                        (!d.path.is_empty() && self.config_ref.is_some()).then(|| d.path.clone())
+                    });
+                    result(d, self.config_ref.as_ref(), field)
+                }
+            })
+            .collect()
+    }
+
+    /// The items unchanged, with the report as results.
+    fn unchanged(&self, report: &Report) -> Output {
+        let keep: Vec<Entry> = (0..self.layout.items.len()).map(Entry::Keep).collect();
+        self.answer(&keep, self.results(&report.items), report)
+    }
+
+    fn answer(&self, entries: &[Entry], results: Vec<Value>, report: &Report) -> Output {
+        let failed = results
+            .iter()
+            .any(|r| r.get("severity").and_then(Value::as_str) == Some("error"));
+        let results = if results.is_empty() {
+            String::new()
+        } else {
+            match crate::yamlio::to_yaml(&json!({ "results": results })) {
+                Ok(t) => t,
+                Err(e) => return fail(format!("cannot write the results: {e}")),
+            }
+        };
+        let config = self
+            .config
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_default());
+        Output {
+            stdout: self.layout.answer(entries, &results, config.as_deref()),
+            stderr: if failed {
+                report.to_human()
+            } else {
+                String::new()
+            },
+            code: if failed { EXIT_INVALID } else { EXIT_OK },
+        }
+    }
+}
+
+/// Run the function over the text of a ResourceList. `stdin_id` identifies standard input
+/// (which carried the list), so that a values file naming it is refused.
+pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return fail("standard input is not UTF-8 text".into());
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let layout = match Layout::read(text) {
+        Ok(l) => l,
+        Err(m) => return fail(m),
+    };
+    let kind = layout.kind.as_deref().unwrap_or("");
+    let api = layout.api_version.as_deref().unwrap_or("");
+    if kind != KIND || !API_VERSIONS.contains(&api) {
+        return fail(format!(
+            "the input is apiVersion {api:?} kind {kind:?}, not a {} ResourceList",
+            API_VERSIONS.join(" or ")
+        ));
+    }
+    if layout.items_not_a_list {
+        return fail("`items` is not a list".into());
+    }
+    let config: Option<Value> = match &layout.function_config {
+        None => None,
+        Some(doc) => match serde_saphyr::from_str_with_options::<Value>(doc, options()) {
+            Ok(Value::Null) => None,
+            Ok(v) => Some(v),
+            Err(e) => {
+                let (line, col) = crate::yamlio::error_position(&e);
+                return fail(format!(
+                    "the functionConfig cannot be read (its line {line}, column {col}): {}",
+                    crate::yamlio::error_message(&e)
+                ));
+            }
+        },
+    };
+    let mut report = Report::default();
+    for (i, it) in layout.items.iter().enumerate() {
+        if !it.is_mapping {
+            report.push(
+                Diagnostic::error(
+                    Code::InvalidManifest,
+                    "",
+                    format!("items[{i}] is not an object"),
+                )
+                .hint("every item of a ResourceList is a Kubernetes object"),
+            );
+        }
+    }
+    let mut ctx = Context {
+        layout: &layout,
+        fields: FieldMap::default(),
+        config_ref: None,
+        config: config.clone(),
+    };
+    // The functionConfig: values and options.
+    let (settings, strict, ready) = match &config {
+        None => {
+            report.push(
+                Diagnostic::info(Code::NoFunctionConfig, "", "the ResourceList has no functionConfig, so every feature is off and nothing is generated")
+                    .hint(format!("give a functionConfig of kind {} ({}) or a ConfigMap whose data keys are --set paths", fnconfig::KIND, fnconfig::API_VERSION)),
+            );
+            let ready = crate::values::load(&Default::default(), None)
+                .ok()
+                .map(|l| Features::from_values(&l).0);
+            (Settings::default(), false, ready)
+        }
+        Some(fc) => {
+            let refused = crate::guard::stdin_values_errors(
+                stdin_id,
+                &fnconfig::values_files(fc),
+                &[],
+                "the ResourceList",
+            );
+            if !refused.is_empty() {
+                report.extend(refused);
+                return ctx.unchanged(&report);
+            }
+            let o = fnconfig::read(fc);
+            report.extend(o.report.items.clone());
+            ctx.config_ref = o.config.as_ref().and_then(fnconfig::FnConfig::resource_ref);
+            ctx.fields = o.fields;
+            let settings = o
+                .config
+                .as_ref()
+                .map(fnconfig::FnConfig::settings)
+                .unwrap_or_default();
+            let strict = o.config.as_ref().is_some_and(|c| c.strict);
+            if strict {
+                report.make_strict();
+            }
+            (settings, strict, o.ready.map(|(_, f)| f))
+        }
+    };
+    let Some(features) = ready.filter(|_| !report.has_errors()) else {
+        return ctx.unchanged(&report);
+    };
+    generate(&ctx, report, &settings, strict, &features)
+}
+
+/// Positions in the items' stream mean nothing to the caller: name the item instead.
+fn to_item(mut d: Diagnostic) -> Diagnostic {
+    if let Some(Origin::Input { document, .. }) = d.origin {
+        d.origin = Some(Origin::Item {
+            index: document.saturating_sub(1),
+        });
+    }
+    d
+}
+
+fn generate(
+    ctx: &Context,
+    mut report: Report,
+    settings: &Settings,
+    strict: bool,
+    features: &Features,
+) -> Output {
+    // The items as a manifest stream, one document each, through the same scan and decision
+    // as post-render (identity, controller subject, conflicts, stale output).
+    let items = &ctx.layout.items;
+    let mut stream = String::new();
+    for it in items {
+        stream.push_str("---\n");
+        stream.push_str(&it.doc);
+    }
+    let prepared = pipeline::prepare(
+        stream.as_bytes(),
+        &mut std::io::sink(),
+        settings,
+        features,
+        "the ResourceList",
+    );
+    let Prepared { scan, decision } = match prepared {
+        Ok(p) => p,
+        Err(ds) => {
+            report.extend(ds.into_iter().map(to_item));
+            return ctx.unchanged(&report);
+        }
+    };
+    let mut late = Report {
+        items: decision.notes.iter().cloned().map(to_item).collect(),
+    };
+    if strict {
+        late.make_strict();
+    }
+    report.extend(late.items);
+    if report.has_errors() {
+        return ctx.unchanged(&report);
+    }
+    // Each generated object takes the place of an earlier run's copy of it (keeping that
+    // copy's annotations: the orchestrator's index, path and id, and anything added since);
+    // the others follow the items.
+    let plan = &decision.plan;
+    let mut placed = vec![false; plan.objects.len()];
+    let mut entries = Vec::with_capacity(items.len() + plan.objects.len());
+    let mut written = vec![];
+    let render = |p: &Planned, keep: Map<String, Value>| -> Result<String, String> {
+        let mut p = p.clone();
+        for (k, v) in keep {
+            if let (false, Value::String(v)) = (p.annotations.iter().any(|(a, _)| *a == k), v) {
+                p.annotations.push((k, v));
+            }
+        }
+        let style = crate::render::Style::default();
+        let text = crate::render::render(settings.target, &p, style)?;
+        Ok(text.strip_prefix("---\n").unwrap_or(&text).to_string())
+    };
+    for (i, it) in items.iter().enumerate() {
+        if !scan.dropped.contains(&(i + 1)) {
+            entries.push(Entry::Keep(i));
+            continue;
+        }
+        let Some(old) = item_object(&it.doc) else {
+            continue;
+        };
+        let slot = (0..plan.objects.len()).find(|&j| {
+            decision.write[j] && !placed[j] && crate::scan::collides(&plan.objects[j], &old, false)
+        });
+        if let Some(j) = slot {
+            placed[j] = true;
+            match render(&plan.objects[j], annotations(&it.doc)) {
+                Ok(t) => entries.push(Entry::New(t)),
+                Err(e) => return fail(format!("internal: {e}")),
+            }
+            written.push(j);
+        }
+    }
+    for (j, p) in plan.objects.iter().enumerate() {
+        if decision.write[j] && !placed[j] {
+            match render(p, Map::new()) {
+                Ok(t) => entries.push(Entry::New(t)),
+                Err(e) => return fail(format!("internal: {e}")),
+            }
+            written.push(j);
+        }
+    }
+    if plan.objects.is_empty() {
+        report.push(Diagnostic::info(
+            Code::NothingGenerated,
+            "",
+            format!(
+                "no objects to generate for target {} with these values",
+                settings.target.as_str()
+            ),
+        ));
+    }
+    let mut res = ctx.results(&report.items);
+    for j in written {
+        let p = &plan.objects[j];
+        let r = planned_ref(p);
+        let ns = r
+            .namespace
+            .as_deref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
+        let d = Diagnostic::info(
+            Code::Generated,
+            "",
+            format!(
+                "generated {} {ns}{} for target {}",
+                r.kind,
+                r.name,
+                settings.target.as_str()
+            ),
+        );
+        res.push(result(&d, Some(&r), Some("metadata.name".into())));
+    }
+    ctx.answer(&entries, res, &report)
+}
+
+/// The string annotations of an item.
+fn annotations(doc: &str) -> Map<String, Value> {
+    serde_saphyr::from_str_with_options::<Value>(doc, crate::yamlio::manifest_options())
+        .ok()
+        .and_then(|v| v.get("metadata")?.get("annotations")?.as_object().cloned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_input_is_refused_without_output() {
+        let o = run(b"apiVersion: v1\nkind: ConfigMap\n", None);
+        assert_eq!(o.code, EXIT_INVALID);
+        assert!(o.stdout.is_empty());
+        assert!(o.stderr.contains("not a"));
+    }
+}
