@@ -198,9 +198,14 @@ fn check_contract(name: &str, input: &[u8], r: &Run) {
         "{name}: stderr: {}",
         r.stderr
     );
+    // A failed answer holds no items: nothing a sink would write as the package.
+    let out_items = out["items"].as_array().cloned().unwrap_or_default();
+    if errors > 0 {
+        assert!(out_items.is_empty(), "{name}: items in a failed answer");
+        return;
+    }
     // Every annotation of every input item survives (on the item, or on the object that
     // replaced an earlier run's copy).
-    let out_items = out["items"].as_array().cloned().unwrap_or_default();
     for it in inp["items"].as_array().cloned().unwrap_or_default() {
         let marked = it["metadata"]["labels"]["spaces-postrender.dev/generated"] == "true";
         let found = out_items.iter().find(|o| identity(o) == identity(&it));

@@ -15,8 +15,9 @@
 //! - Each result has `severity` (error, warning or info), `message`, `tags.code`, and where it
 //!   applies `resourceRef` (the functionConfig for values problems, the item for input problems,
 //!   the generated object for an info about it) and `field.path`.
-//! - Exit 1 when any result is an error; then `items` are returned unchanged (nothing generated)
-//!   and the problems are also printed on standard error.
+//! - Exit 1 when any result is an error; then `items` is empty (so that a list piped on to a
+//!   sink without a look at the exit code is never a package without the generated objects),
+//!   `results` say why, and the problems are also printed on standard error.
 
 mod layout;
 
@@ -171,6 +172,10 @@ impl Context<'_> {
             .config
             .as_ref()
             .map(|c| serde_json::to_string(c).unwrap_or_default());
+        // A failed answer holds no items: piped into `kpt fn sink` (or anything that applies a
+        // list) without checking the exit code, it is never a package missing the generated
+        // objects. The results still say why (KRM functions spec: exit 1, results).
+        let entries = if failed { &[][..] } else { entries };
         Output {
             stdout: self.layout.answer(entries, &results, config.as_deref()),
             stderr: if failed {
