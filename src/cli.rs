@@ -2,12 +2,13 @@
 //! that the whole CLI runs in tests without a process. `main.rs` only builds the real `Io`.
 
 use crate::diag::{Code, Diagnostic, Format, Report};
-use crate::features::Features;
 use crate::pipeline::{self, Settings};
 use crate::plan::Target;
+use crate::values::features::Features;
+use crate::values::schema;
 use crate::values::{self, ValuesInput};
 use crate::why::WhyFormat;
-use crate::{schema, EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
 
@@ -257,18 +258,8 @@ fn load_checked(
     } else {
         None
     };
-    let loaded = match values::load(&input, stdin_text.as_deref()) {
-        Ok(l) => l,
-        Err(ds) => {
-            report.extend(ds);
-            return None;
-        }
-    };
-    report.extend(loaded.warnings.clone());
-    report.extend(schema::validate(&loaded.effective, &loaded.origins));
-    let (features, cross) = Features::from_values(&loaded);
-    report.extend(cross);
-    Some((loaded, features))
+    let checked = values::check::check(&input.layers(), stdin_text.as_deref(), &mut report.items)?;
+    Some((checked.loaded, checked.features))
 }
 
 fn settings(io: &Io, run: &RunArgs) -> Settings {

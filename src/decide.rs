@@ -3,11 +3,11 @@
 //! conflicting, removed).
 
 use crate::diag::{Code, Diagnostic, Origin};
-use crate::features::Features;
 use crate::identify::Object;
 use crate::k8s;
 use crate::plan::{self, Plan, Planned, Subject, SubjectRule, Target};
 use crate::scan::{collides, input_origin, ControllerDeployment, Scan};
+use crate::values::features::Features;
 
 /// Options that are not values.
 #[derive(Debug, Clone, Default)]

@@ -40,6 +40,9 @@ pub enum Origin {
     Arg { flag: String, index: usize },
     /// A command-line option that is not a values flag (`--controller-service-account`).
     Flag { flag: String },
+    /// A field of a configuration object (the exec plugin's or the KRM function's): the
+    /// object (`SpacesPostRender spaces`) and the field's path (`values.features`, `set[0]`).
+    Field { config: String, field: String },
     /// A document of the rendered input stream (1-based), with its `# Source:` if any.
     Input {
         document: usize,
@@ -61,6 +64,7 @@ impl fmt::Display for Origin {
             Origin::File { file, line, column } => write!(f, "{file}:{line}:{column}"),
             Origin::Arg { flag, index } => write!(f, "{flag} argument {index}"),
             Origin::Flag { flag } => write!(f, "{flag}"),
+            Origin::Field { config, field } => write!(f, "{config}: {field}"),
             Origin::Input {
                 document,
                 line,

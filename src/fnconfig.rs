@@ -20,11 +20,11 @@
 //! [`FieldMap`] turns it back into that field's path for KRM `results`.
 
 use crate::diag::{Code, Diagnostic, Origin, Report};
-use crate::features::Features;
 use crate::pipeline::Settings;
 use crate::plan::Target;
-use crate::values::set::{self, SetKind};
-use crate::values::{self, yaml, Loaded, ValuesInput};
+use crate::values::features::Features;
+use crate::values::set::SetKind;
+use crate::values::{check, yaml, Layer, Loaded};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -150,48 +150,36 @@ impl FnConfig {
     }
 }
 
-/// Maps the origins this module creates back to the config fields they stand for.
+/// Names the config fields behind diagnostics (for KRM `results`).
 #[derive(Debug, Clone, Default)]
 pub struct FieldMap {
     label: String,
-    by_origin: HashMap<Origin, String>,
     files: Vec<String>,
 }
 
 impl FieldMap {
     fn new(label: String, files: Vec<String>) -> FieldMap {
-        FieldMap {
-            label,
-            by_origin: HashMap::new(),
-            files,
+        FieldMap { label, files }
+    }
+
+    /// The origin that names `field` of the config object.
+    fn origin(&self, field: &str) -> Origin {
+        Origin::Field {
+            config: self.label.clone(),
+            field: field.to_string(),
         }
-    }
-
-    /// An origin that names `field` of the config object, remembered for [`FieldMap::field`].
-    fn origin(&mut self, field: &str) -> Origin {
-        let o = Origin::Flag {
-            flag: format!("{}: {field}", self.label),
-        };
-        self.by_origin.insert(o.clone(), field.to_string());
-        o
-    }
-
-    fn file_index(&self, file: &str) -> Option<usize> {
-        self.files.iter().position(|f| f == file)
     }
 
     /// The config field a diagnostic points at: `values.features.alpha.eso.enabled`, `set[0]`,
     /// `data.features.alpha.eso.enabled`, `valuesFiles[1]`, `target`.
     pub fn field(&self, d: &Diagnostic) -> Option<String> {
         match d.origin.as_ref()? {
-            o @ Origin::Flag { flag } => {
-                if let Some(f) = self.by_origin.get(o) {
-                    return Some(f.clone());
-                }
-                let file = flag.strip_prefix("-f ")?;
-                self.file_index(file).map(|i| format!("valuesFiles[{i}]"))
-            }
-            Origin::File { file, .. } => self.file_index(file).map(|i| format!("valuesFiles[{i}]")),
+            Origin::Field { field, .. } => Some(field.clone()),
+            Origin::File { file, .. } => self
+                .files
+                .iter()
+                .position(|f| f == file)
+                .map(|i| format!("valuesFiles[{i}]")),
             _ => None,
         }
     }
@@ -404,7 +392,7 @@ pub fn read(obj: &Value) -> Outcome {
     }
     fields.files = cfg.values_files.clone();
     // The values are checked even when config fields are wrong: every problem at once (SPEC §3).
-    let ready = load(&cfg, &mut fields, &mut report);
+    let ready = load(&cfg, &fields, &mut report);
     if cfg.strict {
         report.make_strict();
     }
@@ -489,7 +477,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                 )),
             },
             other => {
-                let hint = match crate::schema::suggest(other, &known) {
+                let hint = match crate::values::schema::suggest(other, &known) {
                     Some(s) => format!("did you mean `{s}`? The fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                     None => format!("the fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                 };
@@ -592,41 +580,27 @@ pub fn configmap_entry_as_set(key: &str, value: &str) -> String {
     arg
 }
 
-/// Merge every source in Helm's order, then check the values as the CLI does.
-fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
-    let errors_before = report.error_count();
-    // 1. valuesFiles, through the same loader as -f (positions, duplicate-key warnings).
-    let input = ValuesInput {
-        files: cfg.values_files.clone(),
-        ..Default::default()
-    };
-    let mut loaded = match values::load(&input, None) {
-        Ok(l) => l,
-        Err(ds) => {
-            for d in ds {
-                let d = if d.code == Code::ValuesFile {
-                    d.hint("paths in valuesFiles are relative to the directory of the kustomization that lists this configuration")
-                } else {
-                    d
-                };
-                report.push(d);
-            }
-            return None;
-        }
-    };
-    let mut base = match std::mem::take(&mut loaded.values) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    // 2. values (in-line), like one more values file.
+/// The config's values as layers in Helm's order: `valuesFiles`, in-line `values`, then the
+/// `--set` family (a ConfigMap's entries are `--set` arguments); each names its field.
+fn layers(cfg: &FnConfig, fields: &FieldMap) -> Vec<Layer> {
+    let mut layers: Vec<Layer> = cfg
+        .values_files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Layer::File {
+            path: f.clone(),
+            given: fields.origin(&format!("valuesFiles[{i}]")),
+            hint: "paths in valuesFiles are relative to the directory of the kustomization that lists this configuration",
+        })
+        .collect();
     if let Some(inline) = &cfg.values {
-        let mut origins: Vec<(String, Origin)> = vec![];
+        let mut origins = HashMap::new();
         let mut todo: Vec<(String, &Value)> = inline
             .iter()
             .map(|(k, v)| (yaml::join_path("", k), v))
             .collect();
         while let Some((p, v)) = todo.pop() {
-            origins.push((p.clone(), fields.origin(&format!("values.{p}"))));
+            origins.insert(p.clone(), fields.origin(&format!("values.{p}")));
             match v {
                 Value::Object(m) => todo.extend(m.iter().map(|(k, c)| (yaml::join_path(&p, k), c))),
                 Value::Array(a) => todo.extend(
@@ -637,16 +611,11 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
                 _ => {}
             }
         }
-        let table: HashMap<String, Origin> = origins.into_iter().collect();
-        loaded
-            .origins
-            .record("", &Value::Object(inline.clone()), &|p: &str| {
-                table.get(p).cloned().unwrap_or(Origin::Default)
-            });
-        values::merge_maps(&mut base, inline.clone());
+        layers.push(Layer::Inline {
+            values: inline.clone(),
+            origins,
+        });
     }
-    // 3. the --set family, in Helm's order; a ConfigMap's entries are --set arguments.
-    let mut args: Vec<(SetKind, String, String)> = vec![];
     let lists: [(SetKind, &str, &Vec<String>); 4] = [
         (SetKind::SetJson, "setJson", &cfg.set_json),
         (SetKind::Set, "set", &cfg.set),
@@ -655,67 +624,37 @@ fn load(cfg: &FnConfig, fields: &mut FieldMap, report: &mut Report) -> Option<(L
     ];
     for (kind, field, list) in lists {
         for (i, arg) in list.iter().enumerate() {
-            args.push((kind, format!("{field}[{i}]"), arg.clone()));
+            layers.push(Layer::Set {
+                kind,
+                arg: arg.clone(),
+                given: fields.origin(&format!("{field}[{i}]")),
+                syntax_hint: Some(format!(
+                    "write it as {} takes it: key.path=value",
+                    kind.flag()
+                )),
+            });
         }
     }
     for (k, v) in &cfg.data {
-        args.push((
-            SetKind::Set,
-            format!("data.{k}"),
-            configmap_entry_as_set(k, v),
-        ));
-    }
-    let no_files = |p: &str| -> std::io::Result<String> {
-        Err(std::io::Error::other(format!(
-            "{p}: reading files is not supported here"
-        )))
-    };
-    for (kind, field, arg) in &args {
-        let origin = fields.origin(field);
-        let mut alone = Map::new();
-        match set::apply(*kind, arg, &mut alone, &no_files) {
-            Ok(()) => {
-                let o = origin.clone();
-                loaded
-                    .origins
-                    .record("", &Value::Object(alone), &|_| o.clone());
-                if let Err(e) = set::apply(*kind, arg, &mut base, &no_files) {
-                    report.push(Diagnostic::error(Code::SetSyntax, "", e.message).at(Some(origin)));
-                }
-            }
-            Err(e) => report.push(
-                Diagnostic::error(
-                    Code::SetSyntax,
-                    "",
-                    format!("cannot parse {field}: {}", e.message),
-                )
-                .at(Some(origin))
-                .hint(if cfg.form == Form::ConfigMap {
-                    "each data key is a --set path such as features.alpha.argocdPlugin.enabled"
-                        .to_string()
-                } else {
-                    format!("write it as {} takes it: key.path=value", kind.flag())
-                }),
+        layers.push(Layer::Set {
+            kind: SetKind::Set,
+            arg: configmap_entry_as_set(k, v),
+            given: fields.origin(&format!("data.{k}")),
+            syntax_hint: Some(
+                "each data key is a --set path such as features.alpha.argocdPlugin.enabled".into(),
             ),
-        }
+        });
     }
-    // Only this function's own errors stop it (a wrong config field elsewhere does not hide
-    // the values' problems).
-    if report.error_count() > errors_before {
-        return None;
-    }
-    loaded.values = Value::Object(base);
-    let mut effective = loaded.values.clone();
-    values::drop_nulls(&mut effective);
-    loaded.effective = effective;
-    report.extend(loaded.warnings.clone());
-    let mut checked = crate::schema::validate(&loaded.effective, &loaded.origins);
-    let (features, cross) = Features::from_values(&loaded);
-    checked.extend(cross);
-    for d in checked {
-        report.push(config_hint(d, cfg, fields));
-    }
-    Some((loaded, features))
+    layers
+}
+
+/// The values stage ([`crate::values::check`]) over the config's layers, with hints that say
+/// what to write in a config object.
+fn load(cfg: &FnConfig, fields: &FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
+    let mut problems = vec![];
+    let checked = check::check(&layers(cfg, fields), None, &mut problems);
+    report.extend(problems.into_iter().map(|d| config_hint(d, cfg, fields)));
+    checked.map(|c| (c.loaded, c.features))
 }
 
 /// The CLI's hint for a quoted boolean talks about `--set`; in a config object say what to write there.

@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn dns_rules_agree_with_the_schema() {
         let schema: serde_json::Value =
-            serde_json::from_str(crate::schema::SCHEMA_TEXT).expect("schema");
+            serde_json::from_str(crate::values::schema::SCHEMA_TEXT).expect("schema");
         let def = |name: &str| {
             let d = &schema["$defs"][name];
             let re = d["pattern"].as_str().expect("pattern").to_string();

@@ -9,7 +9,6 @@
 pub mod cli;
 pub mod decide;
 pub mod diag;
-pub mod features;
 pub mod fnconfig;
 pub mod golden;
 pub mod guard;
@@ -24,7 +23,6 @@ pub mod procio;
 pub mod render;
 pub mod sarif;
 pub mod scan;
-pub mod schema;
 pub mod sniff;
 pub mod spool;
 pub mod stream;

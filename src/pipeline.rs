@@ -4,11 +4,11 @@
 
 use crate::decide::{decide, Decision};
 use crate::diag::{Code, Diagnostic};
-use crate::features::Features;
 use crate::render;
 use crate::scan::{input_origin, scan_input_with, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
 use crate::spool::Spool;
 use crate::stream;
+use crate::values::features::Features;
 use std::io::{self, Read, Write};
 
 pub use crate::decide::Settings;

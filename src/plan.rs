@@ -4,8 +4,8 @@
 //! explanation cannot drift from what is generated.
 
 use crate::diag::Origin;
-use crate::features::{Features, Sourced};
 use crate::k8s::{self, group_of, RBAC_GROUP, RBAC_V1};
+use crate::values::features::{Features, Sourced};
 use serde::Serialize;
 
 /// The cluster the generated objects are for.

@@ -6,11 +6,11 @@
 //! order, so output and diagnostics do not depend on it.
 
 use crate::diag::{Code, Diagnostic, Origin};
-use crate::features::Features;
 use crate::identify::{self, Object};
 use crate::k8s;
 use crate::plan::{self, Planned, Subject, SubjectRule, Target};
 use crate::stream::{self, Splitter};
+use crate::values::features::Features;
 use std::io::{self, Read, Write};
 
 /// The `spaces-controller` Deployment seen in the input.

@@ -57,11 +57,11 @@
 //! `env` (`name`) or `default`.
 
 use crate::diag::{Code, Origin};
-use crate::features::Features;
 use crate::pipeline::Settings;
 use crate::plan::{self, Cause, Kind, Plan, Planned, Skipped, Subject, SubjectRule, Target};
 use crate::render;
 use crate::scan::{ControllerDeployment, Scan};
+use crate::values::features::Features;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -369,7 +369,11 @@ pub fn explain(
 /// What decided it, and where that is when it has a position (file, `--set` argument, input).
 fn decided_by(f: &WhyFrom) -> String {
     match f.origin {
-        Origin::File { .. } | Origin::Arg { .. } | Origin::Input { .. } | Origin::Item { .. } => {
+        Origin::File { .. }
+        | Origin::Arg { .. }
+        | Origin::Field { .. }
+        | Origin::Input { .. }
+        | Origin::Item { .. } => {
             format!("{}, {}", f.field, f.from)
         }
         Origin::Flag { .. } | Origin::Env { .. } | Origin::Default => f.field.clone(),

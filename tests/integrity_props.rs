@@ -9,11 +9,11 @@
 
 mod common;
 use proptest::prelude::*;
-use spaces_postrender::features::Features;
 use spaces_postrender::identify;
 use spaces_postrender::pipeline::{self, Settings};
 use spaces_postrender::plan::Target;
 use spaces_postrender::stream::Splitter;
+use spaces_postrender::values::features::Features;
 use spaces_postrender::values::{self, ValuesInput};
 use std::collections::HashSet;
 

@@ -6,9 +6,9 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use spaces_postrender::features::Features;
 use spaces_postrender::pipeline::{self, Settings};
 use spaces_postrender::plan::Target;
+use spaces_postrender::values::features::Features;
 use spaces_postrender::values::{self, yaml, ValuesInput};
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -59,7 +59,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 fn run_generate(input: &ValuesInput, target: Target) -> Option<(Vec<u8>, Features)> {
     let loaded = values::load(input, None).ok()?;
-    let mut diags = spaces_postrender::schema::validate(&loaded.effective, &loaded.origins);
+    let mut diags = spaces_postrender::values::schema::validate(&loaded.effective, &loaded.origins);
     let (features, cross) = Features::from_values(&loaded);
     diags.extend(cross);
     if diags.iter().any(|d| d.is_error()) {

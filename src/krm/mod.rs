@@ -22,11 +22,11 @@
 mod layout;
 
 use crate::diag::{Code, Diagnostic, Origin, Report};
-use crate::features::Features;
 use crate::fnconfig::{self, FieldMap, ResourceRef};
 use crate::identify::Object;
 use crate::pipeline::{self, Prepared, Settings};
 use crate::plan::Planned;
+use crate::values::features::Features;
 use crate::{EXIT_INVALID, EXIT_OK};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};

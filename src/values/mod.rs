@@ -4,8 +4,11 @@
 //! Helm's order: `-f` files in order (deep-merged, later wins), then `--set-json`, `--set`,
 //! `--set-string`, `--set-file`, `--set-literal`, each parsed into the same map in turn.
 
+pub mod check;
+pub mod features;
 pub mod go;
 mod gojson;
+pub mod schema;
 pub mod set;
 mod undo;
 pub mod yaml;
@@ -188,104 +191,154 @@ fn read_to_string(path: &str) -> std::io::Result<String> {
     })
 }
 
-/// Load and merge every source. `stdin` is the text of standard input when a file is `-`.
-/// Errors come back all together, each with its origin.
+/// One source of values, in the order they are merged (Helm's: files, then the `--set` family).
+#[derive(Debug, Clone)]
+pub enum Layer {
+    /// A values file (`-f`, a config's `valuesFiles`): its path, where it was named, and the
+    /// hint for a file that cannot be read.
+    File {
+        path: String,
+        given: Origin,
+        hint: &'static str,
+    },
+    /// Values written in place (a config object's `values:`), with the origin of each path.
+    Inline {
+        values: Map<String, Value>,
+        origins: HashMap<String, Origin>,
+    },
+    /// One argument of the `--set` family, where it was given, and the hint for a syntax error.
+    Set {
+        kind: SetKind,
+        arg: String,
+        given: Origin,
+        syntax_hint: Option<String>,
+    },
+}
+
+impl ValuesInput {
+    /// The flags as layers, in Helm's order.
+    pub fn layers(&self) -> Vec<Layer> {
+        let mut layers: Vec<Layer> = self
+            .files
+            .iter()
+            .map(|f| Layer::File {
+                path: f.clone(),
+                given: Origin::Flag {
+                    flag: format!("-f {f}"),
+                },
+                hint: "check the path given to -f/--values",
+            })
+            .collect();
+        let flags: [(SetKind, &Vec<String>); 5] = [
+            (SetKind::SetJson, &self.set_json),
+            (SetKind::Set, &self.set),
+            (SetKind::SetString, &self.set_string),
+            (SetKind::SetFile, &self.set_file),
+            (SetKind::SetLiteral, &self.set_literal),
+        ];
+        for (kind, args) in flags {
+            for (i, arg) in args.iter().enumerate() {
+                layers.push(Layer::Set {
+                    kind,
+                    arg: arg.clone(),
+                    given: Origin::Arg {
+                        flag: kind.flag().to_string(),
+                        index: i + 1,
+                    },
+                    syntax_hint: None,
+                });
+            }
+        }
+        layers
+    }
+}
+
+/// Load and merge the flags of one invocation ([`load_layers`] of [`ValuesInput::layers`]).
 pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diagnostic>> {
+    load_layers(&input.layers(), stdin)
+}
+
+/// Load and merge every layer in order. `stdin` is the text of standard input when a file is
+/// `-`. Errors come back all together, each with its origin.
+pub fn load_layers(layers: &[Layer], stdin: Option<&str>) -> Result<Loaded, Vec<Diagnostic>> {
     let mut base = Map::new();
     let mut origins = Origins::default();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
-    for file in &input.files {
-        let (label, text) = if file == "-" {
-            match stdin {
-                Some(t) => ("<stdin>".to_string(), t.to_string()),
-                None => {
-                    errors.push(
-                        Diagnostic::error(Code::ValuesFile, "", "`-f -` reads values from standard input, but standard input carries the manifests here")
-                            .at(Some(Origin::Flag { flag: "-f -".into() }))
-                            .hint("write the values to a file and pass its path, or use `generate`/`validate`, which read no manifests"),
-                    );
+    for layer in layers {
+        match layer {
+            Layer::File { path, given, hint } => {
+                let Some((label, text)) = read_values_file(path, given, hint, stdin, &mut errors)
+                else {
                     continue;
+                };
+                match yaml::load(&text) {
+                    Ok(loc) => {
+                        let at = |x: &yaml::Pos| Origin::File {
+                            file: label.clone(),
+                            line: x.line,
+                            column: x.column,
+                        };
+                        for (code, path, pos, msg) in &loc.warnings {
+                            warnings.push(
+                                Diagnostic::warning(*code, path.clone(), msg.clone())
+                                    .at(Some(at(pos))),
+                            );
+                        }
+                        for (p, x) in &loc.key_positions {
+                            origins.keys.insert(p.clone(), at(x));
+                        }
+                        let pos = &loc.positions;
+                        origins.record_tree("", &loc.value, &|p: &str| match pos.get(p) {
+                            Some(x) => at(x),
+                            None => Origin::File {
+                                file: label.clone(),
+                                line: 1,
+                                column: 1,
+                            },
+                        });
+                        if let Value::Object(m) = loc.value {
+                            merge_maps(&mut base, m);
+                        }
+                    }
+                    Err(e) => errors.push(
+                        Diagnostic::error(Code::YamlSyntax, "", format!("{label} is not valid YAML: {}", e.message))
+                            .at(Some(Origin::File { file: label.clone(), line: e.pos.line, column: e.pos.column }))
+                            .hint("fix the YAML syntax at that position (indent with spaces, quote values that contain `: ` or `#`)"),
+                    ),
                 }
             }
-        } else {
-            match read_to_string(file) {
-                Ok(t) => (file.clone(), t),
-                Err(e) => {
-                    errors.push(
-                        Diagnostic::error(
-                            Code::ValuesFile,
-                            "",
-                            format!("cannot read values file {file}: {e}"),
-                        )
-                        .at(Some(Origin::Flag {
-                            flag: format!("-f {file}"),
-                        }))
-                        .hint("check the path given to -f/--values"),
-                    );
-                    continue;
-                }
-            }
-        };
-        match yaml::load(&text) {
-            Ok(loc) => {
-                for (code, path, pos, msg) in &loc.warnings {
-                    warnings.push(
-                        Diagnostic::warning(*code, path.clone(), msg.clone())
-                            .at(Some(Origin::File { file: label.clone(), line: pos.line, column: pos.column })),
-                    );
-                }
-                for (p, x) in &loc.key_positions {
-                    origins.keys.insert(p.clone(), Origin::File { file: label.clone(), line: x.line, column: x.column });
-                }
-                let pos = loc.positions;
-                let lbl = label.clone();
-                origins.record_tree("", &loc.value, &|p: &str| match pos.get(p) {
-                    Some(x) => Origin::File { file: lbl.clone(), line: x.line, column: x.column },
-                    None => Origin::File { file: lbl.clone(), line: 1, column: 1 },
+            Layer::Inline {
+                values,
+                origins: given,
+            } => {
+                origins.record("", &Value::Object(values.clone()), &|p: &str| {
+                    given.get(p).cloned().unwrap_or(Origin::Default)
                 });
-                if let Value::Object(m) = loc.value {
-                    merge_maps(&mut base, m);
-                }
+                merge_maps(&mut base, values.clone());
             }
-            Err(e) => errors.push(
-                Diagnostic::error(Code::YamlSyntax, "", format!("{label} is not valid YAML: {}", e.message))
-                    .at(Some(Origin::File { file: label.clone(), line: e.pos.line, column: e.pos.column }))
-                    .hint("fix the YAML syntax at that position (indent with spaces, quote values that contain `: ` or `#`)"),
-            ),
-        }
-    }
-
-    let flags: [(SetKind, &Vec<String>); 5] = [
-        (SetKind::SetJson, &input.set_json),
-        (SetKind::Set, &input.set),
-        (SetKind::SetString, &input.set_string),
-        (SetKind::SetFile, &input.set_file),
-        (SetKind::SetLiteral, &input.set_literal),
-    ];
-    for (kind, args) in flags {
-        for (i, arg) in args.iter().enumerate() {
-            let origin = Origin::Arg {
-                flag: kind.flag().to_string(),
-                index: i + 1,
-            };
-            // In place: the cost of an argument must not depend on the values built so far.
-            match set::apply_traced(kind, arg, &mut base, &read_to_string) {
-                Ok(written) => origins.record_written(&base, &written, &origin),
-                Err(e) => {
-                    let hint = if e.message.contains("cannot read file") {
-                        "the part after = is a file path whose contents become the value; check that it exists and is readable"
-                    } else if e.message.contains("it already holds") {
-                        "an earlier value at that path has another type; set the path itself, or remove the earlier value"
-                    } else {
-                        "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash"
-                    };
-                    errors.push(
-                        Diagnostic::error(Code::SetSyntax, "", e.message)
-                            .at(Some(origin))
-                            .hint(hint),
-                    )
+            Layer::Set {
+                kind,
+                arg,
+                given,
+                syntax_hint,
+            } => {
+                // In place: the cost of an argument must not depend on the values built so far.
+                match set::apply_traced(*kind, arg, &mut base, &read_to_string) {
+                    Ok(written) => origins.record_written(&base, &written, given),
+                    Err(e) => {
+                        let hint = match e.cause {
+                            set::SetCause::ReadFile => "the part after = is a file path whose contents become the value; check that it exists and is readable".to_string(),
+                            set::SetCause::Type => "an earlier value at that path has another type; set the path itself, or remove the earlier value".to_string(),
+                            set::SetCause::Syntax => syntax_hint.clone().unwrap_or_else(|| "the syntax is key.path=value[,key2=value2]; escape a literal comma or dot with a backslash".to_string()),
+                        };
+                        errors.push(
+                            Diagnostic::error(Code::SetSyntax, "", e.message)
+                                .at(Some(given.clone()))
+                                .hint(hint),
+                        )
+                    }
                 }
             }
         }
@@ -303,6 +356,42 @@ pub fn load(input: &ValuesInput, stdin: Option<&str>) -> Result<Loaded, Vec<Diag
         origins,
         warnings,
     })
+}
+
+/// The text of a values file (`-` is standard input), and what to call it; an error otherwise.
+fn read_values_file(
+    path: &str,
+    given: &Origin,
+    hint: &str,
+    stdin: Option<&str>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<(String, String)> {
+    if path == "-" {
+        if let Some(t) = stdin {
+            return Some(("<stdin>".to_string(), t.to_string()));
+        }
+        errors.push(
+            Diagnostic::error(Code::ValuesFile, "", "`-f -` reads values from standard input, but standard input carries the manifests here")
+                .at(Some(given.clone()))
+                .hint("write the values to a file and pass its path, or use `generate`/`validate`, which read no manifests"),
+        );
+        return None;
+    }
+    match read_to_string(path) {
+        Ok(t) => Some((path.to_string(), t)),
+        Err(e) => {
+            errors.push(
+                Diagnostic::error(
+                    Code::ValuesFile,
+                    "",
+                    format!("cannot read values file {path}: {e}"),
+                )
+                .at(Some(given.clone()))
+                .hint(hint),
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -85,6 +85,18 @@ impl SetKind {
 #[error("{message}")]
 pub struct SetError {
     pub message: String,
+    pub cause: SetCause,
+}
+
+/// What kind of mistake a [`SetError`] is (the hint depends on it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetCause {
+    /// The argument's syntax.
+    Syntax,
+    /// `--set-file` could not read its file.
+    ReadFile,
+    /// A path already holds a value of another type.
+    Type,
 }
 
 /// Parse one flag argument and merge it into `dest`, exactly as Helm does for that flag.
@@ -354,6 +366,10 @@ impl Parser<'_, '_> {
     }
 
     fn fail(&self, what: impl std::fmt::Display) -> Stop {
+        self.fail_as(SetCause::Syntax, what)
+    }
+
+    fn fail_as(&self, cause: SetCause, what: impl std::fmt::Display) -> Stop {
         let at = if self.sc.pos >= self.sc.s.len() {
             "at the end of the argument".to_string()
         } else {
@@ -363,14 +379,18 @@ impl Parser<'_, '_> {
         // values may be secrets.
         Stop::Fail(SetError {
             message: format!("{what} ({at})"),
+            cause,
         })
     }
 
     fn type_error(&self, path: &str, v: &Value, want: &str) -> Stop {
-        self.fail(format_args!(
-            "cannot use {path:?} as {want}: it already holds {}",
-            super::go::kind_name(v)
-        ))
+        self.fail_as(
+            SetCause::Type,
+            format_args!(
+                "cannot use {path:?} as {want}: it already holds {}",
+                super::go::kind_name(v)
+            ),
+        )
     }
 
     fn internal(&self) -> Stop {
@@ -861,7 +881,10 @@ impl Parser<'_, '_> {
             SetKind::Set => Ok(typed_val(rs, false)),
             SetKind::SetFile => match (self.read_file)(&rs) {
                 Ok(text) => Ok(Value::String(text)),
-                Err(e) => Err(self.fail(format_args!("cannot read file {rs:?} for {path:?}: {e}"))),
+                Err(e) => Err(self.fail_as(
+                    SetCause::ReadFile,
+                    format_args!("cannot read file {rs:?} for {path:?}: {e}"),
+                )),
             },
             _ => Ok(Value::String(rs)),
         }

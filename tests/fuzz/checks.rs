@@ -2,10 +2,11 @@
 //! the kept corpus (`tests/fuzz/regressions/<target>/`) in the normal test suite.
 #![allow(dead_code)]
 
-use spaces_postrender::features::Features;
+use spaces_postrender::values::features::Features;
+use spaces_postrender::values::schema;
 use spaces_postrender::values::set::{apply, SetKind};
 use spaces_postrender::values::{self, yaml};
-use spaces_postrender::{pipeline, schema, stream};
+use spaces_postrender::{pipeline, stream};
 
 /// The splitter and the whole post-render pipeline on arbitrary bytes: never panics; splitting
 /// reproduces the input; on success the output starts with the input; on failure it is empty.

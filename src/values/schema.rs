@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The schema text, embedded in the binary.
-pub const SCHEMA_TEXT: &str = include_str!("../schemas/values.schema.json");
+pub const SCHEMA_TEXT: &str = include_str!("../../schemas/values.schema.json");
 
 /// The parsed schema (parsed once, on first use).
 pub fn schema() -> &'static Value {
