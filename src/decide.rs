@@ -172,6 +172,9 @@ pub struct Decision {
     pub notes: Vec<Diagnostic>,
     /// Per planned object: write it (false: the input already has it).
     pub write: Vec<bool>,
+    /// Per planned object: the input document (number) of an earlier run's copy of it, which
+    /// the scan dropped; a front end that keeps order (KRM) puts the new one there.
+    pub replaces: Vec<Option<usize>>,
 }
 
 /// Decide the plan once the input is scanned; report identity conflicts. The subject is
@@ -244,12 +247,23 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
             ),
         ));
     }
+    let replaces = plan
+        .objects
+        .iter()
+        .map(|p| {
+            scan.seen
+                .iter()
+                .find(|s| s.own && same(p, &s.obj) && scan.dropped.contains(&s.document))
+                .map(|s| s.document)
+        })
+        .collect();
     if errors.is_empty() {
         Ok(Decision {
             plan,
             subject,
             notes,
             write,
+            replaces,
         })
     } else {
         Err(errors)

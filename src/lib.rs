@@ -1,29 +1,23 @@
-//! spaces-postrender: a pure, offline function from (Helm values, rendered manifests) to
-//! (validated alpha feature flags, rendered manifests + generated manifests) for Upbound Spaces.
+//! spaces-postrender's core: a pure, offline function from (Helm values, rendered manifests)
+//! to (validated alpha feature flags, rendered manifests + generated manifests) for Upbound
+//! Spaces. No module here touches argv, the environment or the standard streams; the front
+//! ends (the binary's `front` module) do.
 //!
-//! Pipeline: [`values`] (load, merge, `--set`) -> [`schema`] (validation, diagnostics) ->
-//! [`features`] (typed view) -> [`plan`] (which objects, per target) -> [`render`] (templates) ->
-//! [`stream`] / [`identify`] / [`pipeline`] (split, identify, pass through, append) -> [`cli`].
-//! [`why`] explains a run from the same plan; [`golden`] and [`sarif`] serve CI.
+//! Data flows one way:
+//! [`values`] (load and merge the layers, schema, features) -> [`plan`] (which objects) ->
+//! [`pipeline`] ([`scan`] the input through [`stream`] and [`identify`], [`decide`], [`render`],
+//! [`spool`]) -> reports ([`why`], [`sarif`], [`golden`]), all speaking [`diag`].
 
-pub mod cli;
 pub mod decide;
 pub mod diag;
-pub mod fnconfig;
 pub mod golden;
-pub mod guard;
-pub mod helm4;
 pub mod identify;
 pub mod k8s;
-pub mod krm;
-pub mod kustomize;
 pub mod pipeline;
 pub mod plan;
-pub mod procio;
 pub mod render;
 pub mod sarif;
 pub mod scan;
-pub mod sniff;
 pub mod spool;
 pub mod stream;
 pub mod values;

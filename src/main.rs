@@ -5,6 +5,8 @@
 //!
 //! Every write to standard output goes through [`Tracked`], so a failed write (a full disk,
 //! a closed pipe, `>&-`) is said on stderr and exits 1, whichever command wrote.
+mod front;
+
 use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
@@ -98,11 +100,11 @@ fn main() {
         );
         std::process::exit(EXIT_INVALID);
     }
-    let exec_plugin = spaces_postrender::kustomize::is_exec_plugin(&args);
+    let exec_plugin = front::kustomize::is_exec_plugin(&args);
     let cli = if exec_plugin {
         None
     } else {
-        match spaces_postrender::cli::Cli::try_parse_noting(&args) {
+        match front::cli::Cli::try_parse_noting(&args) {
             Ok(c) => Some(c),
             Err(e) => {
                 // --help and --version are "errors" that print on stdout and exit 0: a failed
@@ -112,7 +114,7 @@ fn main() {
                     let mut out = std::io::stdout();
                     if top_level_help(&args, &e) {
                         // Verbatim: commands that can be pasted at any terminal width.
-                        writeln!(out, "\n{}", spaces_postrender::cli::EXAMPLES)?;
+                        writeln!(out, "\n{}", front::cli::EXAMPLES)?;
                     }
                     out.flush()
                 });
@@ -136,7 +138,7 @@ fn main() {
     let stderr_is_terminal = stderr.is_terminal();
     let mut stderr = stderr.lock();
     let env = |k: &str| std::env::var(k).ok();
-    let mut io = spaces_postrender::cli::Io {
+    let mut io = front::cli::Io {
         stdin: &mut stdin,
         stdin_is_terminal,
         stdin_id,
@@ -146,9 +148,9 @@ fn main() {
         env: &env,
     };
     let code = match (cli, args.get(1)) {
-        (Some(cli), _) => spaces_postrender::cli::run(cli, &mut io),
+        (Some(cli), _) => front::cli::run(cli, &mut io),
         (None, Some(config)) => {
-            spaces_postrender::kustomize::exec_plugin(std::path::Path::new(config), &mut io)
+            front::kustomize::exec_plugin(std::path::Path::new(config), &mut io)
         }
         (None, None) => EXIT_USAGE,
     };

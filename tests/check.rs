@@ -1,6 +1,5 @@
 //! `generate --check FILE` and `generate --output FILE` (SPEC §9).
 
-use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -244,61 +243,4 @@ fn check_and_output_together_are_a_usage_error() {
         ],
     );
     assert_eq!(out.code, 2);
-}
-
-/// Run the CLI in-process, with stderr claimed to be a terminal or not.
-fn check_in_process(golden: &Path, terminal: bool, no_color: Option<&str>) -> (i32, String) {
-    let values = Path::new(ROOT).join(VALUES);
-    let cli = spaces_postrender::cli::Cli::try_parse_from([
-        "spaces-postrender",
-        "generate",
-        "-f",
-        values.to_str().expect("utf-8"),
-        "--check",
-        golden.to_str().expect("utf-8"),
-    ])
-    .expect("arguments parse");
-    let mut stdin = std::io::empty();
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    let no_color = no_color.map(str::to_string);
-    let env = move |k: &str| {
-        if k == "NO_COLOR" {
-            no_color.clone()
-        } else {
-            None
-        }
-    };
-    let mut io = spaces_postrender::cli::Io {
-        stdin: &mut stdin,
-        stdin_is_terminal: true,
-        stdin_id: None,
-        stdout: &mut stdout,
-        stderr: &mut stderr,
-        stderr_is_terminal: terminal,
-        env: &env,
-    };
-    let code = spaces_postrender::cli::run(cli, &mut io);
-    (code, String::from_utf8(stderr).expect("utf-8"))
-}
-
-#[test]
-fn diff_is_coloured_only_on_a_terminal() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let golden = dir.path().join("golden.yaml");
-    std::fs::write(&golden, "---\n# stale\n").expect("write");
-
-    let (code, tty) = check_in_process(&golden, true, None);
-    assert_eq!(code, 1);
-    assert!(tty.contains("\x1b[31m-# stale\x1b[0m"), "{tty:?}");
-    assert!(tty.contains("\x1b[32m+kind: Role\x1b[0m"), "{tty:?}");
-    assert!(tty.contains("\x1b[36m@@ "), "{tty:?}");
-
-    let (code, pipe) = check_in_process(&golden, false, None);
-    assert_eq!(code, 1);
-    assert!(!pipe.contains('\x1b'), "{pipe:?}");
-    assert!(pipe.contains("\n-# stale\n"), "{pipe:?}");
-
-    let (_, no_color) = check_in_process(&golden, true, Some("1"));
-    assert!(!no_color.contains('\x1b'), "NO_COLOR is honoured");
 }

@@ -1,15 +1,15 @@
 //! Command-line front end: argument definitions and the commands, over an injected [`Io`] so
 //! that the whole CLI runs in tests without a process. `main.rs` only builds the real `Io`.
 
-use crate::diag::{Code, Diagnostic, Format, Report};
-use crate::pipeline::{self, Settings};
-use crate::plan::Target;
-use crate::values::features::Features;
-use crate::values::schema;
-use crate::values::{self, ValuesInput};
-use crate::why::WhyFormat;
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use clap::{Args, Parser, Subcommand};
+use spaces_postrender::diag::{Code, Diagnostic, Format, Report};
+use spaces_postrender::pipeline::{self, Settings};
+use spaces_postrender::plan::Target;
+use spaces_postrender::values::features::Features;
+use spaces_postrender::values::schema;
+use spaces_postrender::values::{self, ValuesInput};
+use spaces_postrender::why::WhyFormat;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{Read, Write};
 
 /// Printed after the top-level help by `main.rs` exactly as written (clap would wrap its lines
@@ -217,13 +217,13 @@ pub enum Command {
     },
 }
 
-pub use crate::procio::Io;
+pub use crate::front::io::Io;
 
 fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
     let text = match format {
         Format::Human => report.to_human(),
         Format::Json => report.to_json(),
-        Format::Sarif => crate::sarif::to_sarif(report),
+        Format::Sarif => spaces_postrender::sarif::to_sarif(report),
     };
     if text.is_empty() {
         return;
@@ -293,7 +293,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         Some(Command::Explain { path, json }) => explain(io, path.as_deref(), json),
         Some(Command::Krm) => krm(io),
         Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
-            crate::kustomize::install(io, plugin_home, copy)
+            crate::front::kustomize::install(io, plugin_home, copy)
         }
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -335,7 +335,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
 }
 
 fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
-    let o = crate::krm::run(input, io.stdin_id);
+    let o = crate::front::krm::run(input, io.stdin_id);
     let _ = io.stderr.write_all(o.stderr.as_bytes());
     if io.stdout.write_all(&o.stdout).is_err() {
         return EXIT_INVALID;
@@ -377,7 +377,7 @@ fn has_run_options(run: &RunArgs) -> bool {
 }
 
 /// Post-render mode. Before streaming: a ResourceList on stdin switches to the KRM function,
-/// and under Helm 4 a failure is reported through Helm's own error (see [`crate::helm4`]).
+/// and under Helm 4 a failure is reported through Helm's own error (see [`crate::front::helm4`]).
 /// Both are decided by the first document with content, which is all that is read ahead.
 fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     if io.stdin_is_terminal {
@@ -387,7 +387,7 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let head = match crate::sniff::read_head(&mut *io.stdin) {
+    let head = match crate::front::sniff::read_head(&mut *io.stdin) {
         Ok(h) => h,
         Err(e) => {
             let _ = writeln!(
@@ -398,7 +398,7 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         }
     };
     let first = head.first_text();
-    if crate::sniff::root_kind(first).as_deref() == Some(crate::krm::KIND) {
+    if crate::front::sniff::root_kind(first).as_deref() == Some(crate::front::krm::KIND) {
         if has_run_options(run) {
             let _ = writeln!(io.stderr, "error[usage]: standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags");
             return EXIT_USAGE;
@@ -415,8 +415,8 @@ fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     }
     // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
     // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
-    let helm4 = crate::helm4::plugin_env(io.env)
-        && (head.first.is_none() || crate::helm4::is_helm4_input(first.as_bytes()));
+    let helm4 = crate::front::helm4::plugin_env(io.env)
+        && (head.first.is_none() || crate::front::helm4::is_helm4_input(first.as_bytes()));
     let mut chained = (&head.bytes[..]).chain(&mut *io.stdin);
     let mut inner = Io {
         stdin: &mut chained,
@@ -488,7 +488,7 @@ fn postrender_helm4(io: &mut Io, run: &RunArgs) -> i32 {
         // Output failed part-way (a write error): Helm gets a non-zero exit.
         return code;
     }
-    let doc = crate::helm4::error_document(&String::from_utf8_lossy(&err));
+    let doc = crate::front::helm4::error_document(&String::from_utf8_lossy(&err));
     match io.stdout.write_all(doc.as_bytes()) {
         Ok(()) => EXIT_OK,
         Err(_) => code,
@@ -521,7 +521,7 @@ fn finish_report(report: &mut Report, strict: bool) -> bool {
 
 fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
     let mut report = Report::default();
-    let refused = crate::guard::stdin_values_errors(
+    let refused = crate::front::guard::stdin_values_errors(
         io.stdin_id,
         &run.values.values,
         &run.values.set_file,
@@ -545,7 +545,7 @@ fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
             debug_assert!(outcome
                 .diagnostics
                 .iter()
-                .all(|d| d.severity == crate::diag::Severity::Info));
+                .all(|d| d.severity == spaces_postrender::diag::Severity::Info));
             report.extend(outcome.diagnostics);
             print_report(io, &report, run.diagnostics, false);
             EXIT_OK
@@ -587,11 +587,11 @@ fn generate(io: &mut Io, run: &RunArgs, check: Option<&str>, output: Option<&str
     }
     print_report(io, &report, run.diagnostics, false);
     if let Some(file) = check {
-        let color = crate::golden::use_color(io.stderr_is_terminal, io.env);
-        return crate::golden::check(file, &buf, io.stderr, color);
+        let color = spaces_postrender::golden::use_color(io.stderr_is_terminal, io.env);
+        return spaces_postrender::golden::check(file, &buf, io.stderr, color);
     }
     if let Some(file) = output {
-        return match crate::golden::write_atomic(file, &buf) {
+        return match spaces_postrender::golden::write_atomic(file, &buf) {
             Ok(()) => EXIT_OK,
             Err(e) => {
                 let _ = writeln!(io.stderr, "error[write-output]: cannot write {file}: {e}");
@@ -613,9 +613,10 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
         .values
         .values
         .iter()
-        .chain(&crate::guard::set_file_paths(&run.values.set_file))
-        .any(|f| crate::guard::names_stdin(io.stdin_id, f));
-    if values_from_stdin && input.is_some_and(|i| crate::guard::names_stdin(io.stdin_id, i)) {
+        .chain(&crate::front::guard::set_file_paths(&run.values.set_file))
+        .any(|f| crate::front::guard::names_stdin(io.stdin_id, f));
+    if values_from_stdin && input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i))
+    {
         report.push(
             Diagnostic::error(
                 Code::ValuesFile,
@@ -632,14 +633,20 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
         Err(code) => return code,
     };
     let settings = settings(io, run);
-    let wanted = crate::scan::Wanted::new(&features, settings.target);
-    let scanned = match input {
-        Some("-") => crate::scan::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
+    let prepared = match input {
+        Some("-") => pipeline::prepare(
+            &mut *io.stdin,
+            &mut std::io::sink(),
+            &settings,
+            &features,
+            "standard input",
+        ),
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => crate::scan::scan_input_from(
+            Ok(f) => pipeline::prepare(
                 std::io::BufReader::with_capacity(1 << 20, f),
                 &mut std::io::sink(),
-                &wanted,
+                &settings,
+                &features,
                 path,
             ),
             Err(e) => Err(vec![Diagnostic::error(
@@ -647,39 +654,44 @@ fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i3
                 "",
                 format!("cannot read the manifests in {path}: {e}"),
             )
-            .at(Some(crate::diag::Origin::Flag {
+            .at(Some(spaces_postrender::diag::Origin::Flag {
                 flag: format!("--input {path}"),
             }))
             .hint("check the path given to --input")]),
         },
-        None if io.stdin_is_terminal || values_from_stdin => {
-            crate::scan::scan_input(std::io::empty(), &mut std::io::sink(), &wanted)
-        }
-        None => crate::scan::scan_input(&mut *io.stdin, &mut std::io::sink(), &wanted),
+        None if io.stdin_is_terminal || values_from_stdin => pipeline::prepare(
+            std::io::empty(),
+            &mut std::io::sink(),
+            &settings,
+            &features,
+            "standard input",
+        ),
+        None => pipeline::prepare(
+            &mut *io.stdin,
+            &mut std::io::sink(),
+            &settings,
+            &features,
+            "standard input",
+        ),
     };
-    let scan = match scanned {
-        Ok(s) => s,
+    let pipeline::Prepared { scan, decision } = match prepared {
+        Ok(p) => p,
         Err(ds) => {
             report.extend(ds);
             print_report(io, &report, run.diagnostics, false);
             return EXIT_INVALID;
         }
     };
-    let crate::decide::Decision {
+    let spaces_postrender::decide::Decision {
         plan,
         subject,
         notes,
         write,
-    } = match crate::decide::decide(&settings, &features, &scan) {
-        Ok(d) => d,
-        Err(ds) => {
-            report.extend(ds);
-            print_report(io, &report, run.diagnostics, false);
-            return EXIT_INVALID;
-        }
-    };
-    let explanation =
-        crate::why::explain(&settings, &features, &scan, &plan, &subject, &write, &notes);
+        ..
+    } = decision;
+    let explanation = spaces_postrender::why::explain(
+        &settings, &features, &scan, &plan, &subject, &write, &notes,
+    );
     report.extend(notes);
     if finish_report(&mut report, run.strict) {
         print_report(io, &report, run.diagnostics, false);
@@ -720,7 +732,7 @@ fn validate(
             let problems = report
                 .items
                 .iter()
-                .filter(|d| d.severity != crate::diag::Severity::Info)
+                .filter(|d| d.severity != spaces_postrender::diag::Severity::Info)
                 .count();
             text.push_str(&format!(
                 "ok: {} value{} checked, {problems} problem{}\n",
@@ -808,4 +820,67 @@ fn textwrap(s: &str, width: usize) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use std::path::Path;
+
+    /// Run the CLI in-process, with stderr claimed to be a terminal or not.
+    fn check_in_process(golden: &Path, terminal: bool, no_color: Option<&str>) -> (i32, String) {
+        let values = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/why/on-cluster.yaml");
+        let cli = super::Cli::try_parse_from([
+            "spaces-postrender",
+            "generate",
+            "-f",
+            values.to_str().expect("utf-8"),
+            "--check",
+            golden.to_str().expect("utf-8"),
+        ])
+        .expect("arguments parse");
+        let mut stdin = std::io::empty();
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let no_color = no_color.map(str::to_string);
+        let env = move |k: &str| {
+            if k == "NO_COLOR" {
+                no_color.clone()
+            } else {
+                None
+            }
+        };
+        let mut io = super::Io {
+            stdin: &mut stdin,
+            stdin_is_terminal: true,
+            stdin_id: None,
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            stderr_is_terminal: terminal,
+            env: &env,
+        };
+        let code = super::run(cli, &mut io);
+        (code, String::from_utf8(stderr).expect("utf-8"))
+    }
+
+    #[test]
+    fn diff_is_coloured_only_on_a_terminal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let golden = dir.path().join("golden.yaml");
+        std::fs::write(&golden, "---\n# stale\n").expect("write");
+
+        let (code, tty) = check_in_process(&golden, true, None);
+        assert_eq!(code, 1);
+        assert!(tty.contains("\x1b[31m-# stale\x1b[0m"), "{tty:?}");
+        assert!(tty.contains("\x1b[32m+kind: Role\x1b[0m"), "{tty:?}");
+        assert!(tty.contains("\x1b[36m@@ "), "{tty:?}");
+
+        let (code, pipe) = check_in_process(&golden, false, None);
+        assert_eq!(code, 1);
+        assert!(!pipe.contains('\x1b'), "{pipe:?}");
+        assert!(pipe.contains("\n-# stale\n"), "{pipe:?}");
+
+        let (_, no_color) = check_in_process(&golden, true, Some("1"));
+        assert!(!no_color.contains('\x1b'), "NO_COLOR is honoured");
+    }
 }

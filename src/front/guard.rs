@@ -2,7 +2,7 @@
 //! `/dev/stdin`, `/proc/self/fd/0`, a symlink to it) while standard input carries the
 //! manifests (or a ResourceList) would eat them. Every front end asks here.
 
-use crate::diag::{Code, Diagnostic};
+use spaces_postrender::diag::{Code, Diagnostic};
 
 /// Whether `path` is standard input: `-`, one of its well-known names, or any path with the
 /// same device and inode (a symlink, `/proc/<pid>/fd/0`).

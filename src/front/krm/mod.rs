@@ -2,7 +2,7 @@
 //! same `ResourceList` on standard output with the generated objects added to `items` and the
 //! diagnostics as `results`.
 //!
-//! - `functionConfig` is a [`crate::fnconfig`] object: `SpacesPostRender`, or a ConfigMap whose
+//! - `functionConfig` is a [`crate::front::fnconfig`] object: `SpacesPostRender`, or a ConfigMap whose
 //!   `data` keys are `--set` paths.
 //! - Every item the function does not own comes back exactly as it came: the same bytes, with
 //!   its comments, annotations and YAML styles ([`layout`] finds each item's text; nothing is
@@ -21,15 +21,15 @@
 
 mod layout;
 
-use crate::diag::{Code, Diagnostic, Origin, Report};
-use crate::fnconfig::{self, FieldMap, ResourceRef};
-use crate::identify::Object;
-use crate::pipeline::{self, Prepared, Settings};
-use crate::plan::Planned;
-use crate::values::features::Features;
-use crate::{EXIT_INVALID, EXIT_OK};
+use crate::front::fnconfig::{self, FieldMap, ResourceRef};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};
+use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
+use spaces_postrender::identify::Object;
+use spaces_postrender::pipeline::{self, Prepared, Settings};
+use spaces_postrender::plan::Planned;
+use spaces_postrender::values::features::Features;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
@@ -44,7 +44,7 @@ pub struct Output {
 
 /// YAML options for the functionConfig: as the rest of the tool, plus YAML 1.1 octals.
 fn options() -> serde_saphyr::Options {
-    let mut o = crate::yamlio::options();
+    let mut o = spaces_postrender::yamlio::options();
     o.legacy_octal_numbers = true;
     o
 }
@@ -59,7 +59,7 @@ fn fail(message: String) -> Output {
 
 /// The identity of an item (its first object), from the same reading as the post-render scan.
 fn item_object(doc: &str) -> Option<Object> {
-    crate::identify::identify(doc)
+    spaces_postrender::identify::identify(doc)
         .ok()?
         .objects
         .into_iter()
@@ -163,7 +163,7 @@ impl Context<'_> {
         let results = if results.is_empty() {
             String::new()
         } else {
-            match crate::yamlio::to_yaml(&json!({ "results": results })) {
+            match spaces_postrender::yamlio::to_yaml(&json!({ "results": results })) {
                 Ok(t) => t,
                 Err(e) => return fail(format!("cannot write the results: {e}")),
             }
@@ -216,10 +216,10 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
             Ok(Value::Null) => None,
             Ok(v) => Some(v),
             Err(e) => {
-                let (line, col) = crate::yamlio::error_position(&e);
+                let (line, col) = spaces_postrender::yamlio::error_position(&e);
                 return fail(format!(
                     "the functionConfig cannot be read (its line {line}, column {col}): {}",
-                    crate::yamlio::error_message(&e)
+                    spaces_postrender::yamlio::error_message(&e)
                 ));
             }
         },
@@ -250,13 +250,13 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
                 Diagnostic::info(Code::NoFunctionConfig, "", "the ResourceList has no functionConfig, so every feature is off and nothing is generated")
                     .hint(format!("give a functionConfig of kind {} ({}) or a ConfigMap whose data keys are --set paths", fnconfig::KIND, fnconfig::API_VERSION)),
             );
-            let ready = crate::values::load(&Default::default(), None)
+            let ready = spaces_postrender::values::load(&Default::default(), None)
                 .ok()
                 .map(|l| Features::from_values(&l).0);
             (Settings::default(), false, ready)
         }
         Some(fc) => {
-            let refused = crate::guard::stdin_values_errors(
+            let refused = crate::front::guard::stdin_values_errors(
                 stdin_id,
                 &fnconfig::values_files(fc),
                 &[],
@@ -351,8 +351,8 @@ fn generate(
                 p.annotations.push((k, v));
             }
         }
-        let style = crate::render::Style::default();
-        let text = crate::render::render(settings.target, &p, style)?;
+        let style = spaces_postrender::render::Style::default();
+        let text = spaces_postrender::render::render(settings.target, &p, style)?;
         Ok(text.strip_prefix("---\n").unwrap_or(&text).to_string())
     };
     for (i, it) in items.iter().enumerate() {
@@ -360,12 +360,8 @@ fn generate(
             entries.push(Entry::Keep(i));
             continue;
         }
-        let Some(old) = item_object(&it.doc) else {
-            continue;
-        };
-        let slot = (0..plan.objects.len()).find(|&j| {
-            decision.write[j] && !placed[j] && crate::scan::collides(&plan.objects[j], &old, false)
-        });
+        let slot = (0..plan.objects.len())
+            .find(|&j| decision.write[j] && !placed[j] && decision.replaces[j] == Some(i + 1));
         if let Some(j) = slot {
             placed[j] = true;
             match render(&plan.objects[j], annotations(&it.doc)) {
@@ -420,7 +416,7 @@ fn generate(
 
 /// The string annotations of an item.
 fn annotations(doc: &str) -> Map<String, Value> {
-    serde_saphyr::from_str_with_options::<Value>(doc, crate::yamlio::manifest_options())
+    serde_saphyr::from_str_with_options::<Value>(doc, spaces_postrender::yamlio::manifest_options())
         .ok()
         .and_then(|v| v.get("metadata")?.get("annotations")?.as_object().cloned())
         .unwrap_or_default()

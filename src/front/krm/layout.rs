@@ -86,7 +86,7 @@ impl<'a> Layout<'a> {
                         "the ResourceList is not valid YAML (line {}, column {}): {}",
                         e.marker().line(),
                         e.marker().col() + 1,
-                        crate::yamlio::parser_message(e.kind())
+                        spaces_postrender::yamlio::parser_message(e.kind())
                     ))
                 }
                 None => break,

@@ -19,14 +19,14 @@
 //! Every diagnostic carries an [`Origin`] that names the config field it came from; a
 //! [`FieldMap`] turns it back into that field's path for KRM `results`.
 
-use crate::diag::{Code, Diagnostic, Origin, Report};
-use crate::pipeline::Settings;
-use crate::plan::Target;
-use crate::values::features::Features;
-use crate::values::set::SetKind;
-use crate::values::{check, yaml, Layer, Loaded};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
+use spaces_postrender::pipeline::Settings;
+use spaces_postrender::plan::Target;
+use spaces_postrender::values::features::Features;
+use spaces_postrender::values::set::SetKind;
+use spaces_postrender::values::{check, yaml, Layer, Loaded};
 use std::collections::HashMap;
 
 pub const GROUP: &str = "spaces-postrender.dev";
@@ -77,7 +77,6 @@ pub enum Form {
 /// A parsed config object.
 #[derive(Debug, Clone)]
 pub struct FnConfig {
-    pub form: Form,
     pub api_version: String,
     pub kind: String,
     /// `metadata.name` (empty when absent).
@@ -98,9 +97,8 @@ pub struct FnConfig {
 }
 
 impl FnConfig {
-    fn empty(form: Form, api_version: &str, kind: &str) -> FnConfig {
+    fn empty(api_version: &str, kind: &str) -> FnConfig {
         FnConfig {
-            form,
             api_version: api_version.into(),
             kind: kind.into(),
             name: String::new(),
@@ -227,7 +225,7 @@ fn string_list(
                         Code::ConfigType,
                         format!(
                             "{field}[{i}] must be a string, not {}",
-                            crate::values::yaml::kind_name(other)
+                            spaces_postrender::values::yaml::kind_name(other)
                         ),
                         hint,
                     )),
@@ -242,7 +240,7 @@ fn string_list(
                 Code::ConfigType,
                 format!(
                     "{field} must be a list of strings, not {}",
-                    crate::values::yaml::kind_name(other)
+                    spaces_postrender::values::yaml::kind_name(other)
                 ),
                 hint,
             ));
@@ -268,7 +266,7 @@ fn opt_string(
                 Code::ConfigType,
                 format!(
                     "{field} must be a string, not {}",
-                    crate::values::yaml::kind_name(other)
+                    spaces_postrender::values::yaml::kind_name(other)
                 ),
                 hint,
             ));
@@ -307,7 +305,7 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
             Code::ConfigType,
             format!(
                 "metadata must be a mapping, not {}",
-                crate::values::yaml::kind_name(meta)
+                spaces_postrender::values::yaml::kind_name(meta)
             ),
             "write metadata: {name: spaces}",
         ));
@@ -350,7 +348,7 @@ pub fn read(obj: &Value) -> Outcome {
                 "",
                 format!(
                     "the configuration must be a mapping, not {}",
-                    crate::values::yaml::kind_name(obj)
+                    spaces_postrender::values::yaml::kind_name(obj)
                 ),
             )
             .hint(format!(
@@ -384,7 +382,7 @@ pub fn read(obj: &Value) -> Outcome {
             };
         }
     };
-    let mut cfg = FnConfig::empty(form, api_version, kind);
+    let mut cfg = FnConfig::empty(api_version, kind);
     metadata(obj, &mut cfg, &mut fields, &mut report);
     match form {
         Form::Own => read_own(obj, &mut cfg, &mut fields, &mut report),
@@ -420,7 +418,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "values",
                     Code::ConfigType,
-                    format!("values must be a mapping of Helm values, not {}", crate::values::yaml::kind_name(other)),
+                    format!("values must be a mapping of Helm values, not {}", spaces_postrender::values::yaml::kind_name(other)),
                     "write the values under values: as in a values file, e.g. values: {features: {alpha: {argocdPlugin: {enabled: true}}}}",
                 )),
             },
@@ -472,12 +470,12 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "strict",
                     Code::ConfigType,
-                    format!("strict must be true or false, not {}", crate::values::yaml::kind_name(other)),
+                    format!("strict must be true or false, not {}", spaces_postrender::values::yaml::kind_name(other)),
                     "write strict: true (without quotes)",
                 )),
             },
             other => {
-                let hint = match crate::values::schema::suggest(other, &known) {
+                let hint = match spaces_postrender::values::schema::suggest(other, &known) {
                     Some(s) => format!("did you mean `{s}`? The fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                     None => format!("the fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                 };
@@ -542,7 +540,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                             fields,
                             &format!("data.{k}"),
                             Code::ConfigType,
-                            format!("data entry {k:?} must be a string, not {}", crate::values::yaml::kind_name(other)),
+                            format!("data entry {k:?} must be a string, not {}", spaces_postrender::values::yaml::kind_name(other)),
                             "each data entry is one --set path and its value, e.g. features.alpha.argocdPlugin.enabled: \"true\"",
                         ));
                         continue;
@@ -557,7 +555,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
             Code::ConfigType,
             format!(
                 "data must be a mapping, not {}",
-                crate::values::yaml::kind_name(other)
+                spaces_postrender::values::yaml::kind_name(other)
             ),
             "each data entry is one --set path and its value",
         )),
@@ -648,7 +646,7 @@ fn layers(cfg: &FnConfig, fields: &FieldMap) -> Vec<Layer> {
     layers
 }
 
-/// The values stage ([`crate::values::check`]) over the config's layers, with hints that say
+/// The values stage ([`spaces_postrender::values::check`]) over the config's layers, with hints that say
 /// what to write in a config object.
 fn load(cfg: &FnConfig, fields: &FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
     let mut problems = vec![];

@@ -11,11 +11,11 @@
 //! The executable is this binary under that name (a symlink or a copy): `main.rs` sees the
 //! name in `argv[0]`. `spaces-postrender install-kustomize-plugin` puts it there.
 
-use crate::diag::{Code, Diagnostic, Report};
-use crate::fnconfig;
-use crate::pipeline;
-use crate::procio::Io;
-use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::front::fnconfig;
+use crate::front::io::Io;
+use spaces_postrender::diag::{Code, Diagnostic, Report};
+use spaces_postrender::pipeline;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -70,7 +70,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     };
     // Read like a values file (YAML 1.1 typing, as Helm reads values), so that values written
     // in-line mean what they would mean in a values file.
-    let value = match crate::values::yaml::load(&text) {
+    let value = match spaces_postrender::values::yaml::load(&text) {
         Ok(l) => l.value,
         Err(e) => {
             report.push(
@@ -90,7 +90,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         }
     };
     // Standard input carries the resources: a values file that is standard input would eat them.
-    let refused = crate::guard::stdin_values_errors(
+    let refused = crate::front::guard::stdin_values_errors(
         io.stdin_id,
         &fnconfig::values_files(&value),
         &[],
