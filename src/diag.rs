@@ -367,10 +367,22 @@ impl Report {
 }
 
 /// Output format for diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Human,
     Json,
     Sarif,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Human, Format::Json, Format::Sarif];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+        }
+    }
 }

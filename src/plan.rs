@@ -9,7 +9,7 @@ use crate::values::features::{Features, Sourced};
 use serde::Serialize;
 
 /// The cluster the generated objects are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// The Spaces host cluster (the Helm release of the Spaces chart).
@@ -33,6 +33,17 @@ impl Target {
     /// The names, for messages: `space, control-plane, argocd`.
     pub fn names() -> String {
         Target::ALL.map(Target::as_str).join(", ")
+    }
+
+    /// What the target is, in a line (for `--help`).
+    pub fn about(self) -> &'static str {
+        match self {
+            Target::Space => "The Spaces host cluster (the Helm release of the Spaces chart)",
+            Target::ControlPlane => {
+                "A managed control plane (e.g. the external-secrets chart installed into it)"
+            }
+            Target::Argocd => "The external Argo CD cluster, when externalCluster is on",
+        }
     }
 
     pub fn as_str(self) -> &'static str {

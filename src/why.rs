@@ -66,13 +66,24 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Output format of `why`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WhyFormat {
     /// Text for people.
     #[default]
     Human,
     /// The JSON shape documented in the `why` module and docs/ci.md.
     Json,
+}
+
+impl WhyFormat {
+    pub const ALL: [WhyFormat; 2] = [WhyFormat::Human, WhyFormat::Json];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhyFormat::Human => "human",
+            WhyFormat::Json => "json",
+        }
+    }
 }
 
 /// The explanation of one run. See the module documentation for the JSON shape.

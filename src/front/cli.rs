@@ -111,7 +111,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub values: ValuesArgs,
     /// Which cluster to generate objects for.
-    #[arg(long, value_enum, default_value_t = Target::Space)]
+    #[arg(long, value_parser = target_parser(), default_value = "space")]
     pub target: Target,
     /// Namespace of the controller when the input has no spaces-controller Deployment
     /// (default: $HELM_NAMESPACE, else upbound-system).
@@ -124,7 +124,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
     /// Diagnostics format (on stderr).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_parser = format_parser(), default_value = "human")]
     pub diagnostics: Format,
     /// Whether any of these options was given on the command line (even with its default
     /// value): a ResourceList on stdin takes none.
@@ -159,9 +159,10 @@ pub enum Command {
         /// terminal and does not carry values (`-f -`).
         #[arg(long, value_name = "FILE")]
         input: Option<String>,
-        /// Output format: human text, or JSON (shape documented in docs/ci.md).
-        #[arg(long, value_enum, default_value_t = WhyFormat::Human)]
-        output: WhyFormat,
+        /// Output format: human text, or JSON (shape documented in docs/reference.md).
+        /// (`--output` is the old spelling, kept for a release.)
+        #[arg(long, alias = "output", value_parser = why_format_parser(), default_value = "human")]
+        format: WhyFormat,
     },
     /// Check values only; print diagnostics.
     Validate {
@@ -174,7 +175,7 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
         /// Diagnostics format; json and sarif go to stdout.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
+        #[arg(long, value_parser = format_parser(), default_value = "human")]
         diagnostics: Format,
     },
     /// Print the values JSON Schema (draft 2020-12).
@@ -183,8 +184,11 @@ pub enum Command {
     Explain {
         /// A dotted path such as features.alpha.argocdPlugin (default: all).
         path: Option<String>,
-        /// Print JSON instead of text.
-        #[arg(long)]
+        /// Output format: human text, or JSON. (`--json` is the old spelling, kept for a
+        /// release.)
+        #[arg(long, value_parser = why_format_parser(), default_value = "human")]
+        format: WhyFormat,
+        #[arg(long, hide = true, conflicts_with = "format")]
         json: bool,
     },
     /// Run as a KRM function: a ResourceList on stdin (functionConfig: a SpacesPostRender object
@@ -218,6 +222,40 @@ pub enum Command {
 }
 
 pub use crate::front::io::Io;
+
+/// A value parser over a fixed set of names (the core's own list, so the names live once).
+fn names_parser<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    about: fn(T) -> Option<&'static str>,
+) -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values = all.iter().map(move |&t| {
+        let v = PossibleValue::new(name(t));
+        match about(t) {
+            Some(a) => v.help(a),
+            None => v,
+        }
+    });
+    PossibleValuesParser::new(values).try_map(move |s: String| {
+        all.iter()
+            .copied()
+            .find(|&t| name(t) == s)
+            .ok_or_else(|| format!("{s} is not one of the values"))
+    })
+}
+
+fn target_parser() -> impl clap::builder::TypedValueParser<Value = Target> {
+    names_parser(&Target::ALL, Target::as_str, |t| Some(t.about()))
+}
+
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    names_parser(&Format::ALL, Format::as_str, |_| None)
+}
+
+fn why_format_parser() -> impl clap::builder::TypedValueParser<Value = WhyFormat> {
+    names_parser(&WhyFormat::ALL, WhyFormat::as_str, |_| None)
+}
 
 fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
     let text = match format {
@@ -279,7 +317,7 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
         Some(Command::Generate { run, check, output }) => {
             generate(io, &run, check.as_deref(), output.as_deref())
         }
-        Some(Command::Why { run, input, output }) => why(io, &run, input.as_deref(), output),
+        Some(Command::Why { run, input, format }) => why(io, &run, input.as_deref(), format),
         Some(Command::Validate {
             values,
             show_values,
@@ -290,7 +328,9 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             let _ = io.stdout.write_all(schema::SCHEMA_TEXT.as_bytes());
             EXIT_OK
         }
-        Some(Command::Explain { path, json }) => explain(io, path.as_deref(), json),
+        Some(Command::Explain { path, format, json }) => {
+            explain(io, path.as_deref(), json || format == WhyFormat::Json)
+        }
         Some(Command::Krm) => krm(io),
         Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
             crate::front::kustomize::install(io, plugin_home, copy)
