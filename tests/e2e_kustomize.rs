@@ -1,14 +1,16 @@
 //! The kustomize legacy exec plugin, run by the real `kubectl kustomize --enable-alpha-plugins`
-//! of kubectl 1.35.2 (kustomize 5.7.1) and kubectl 1.31 (kustomize 5.4.2), installed by
-//! `.ci/install-tools.sh`. Never skipped: a missing tool fails the test.
+//! of every kubectl there is here (`common::kubectls`): this machine's kubectl 1.27-1.33 and
+//! `/usr/bin/kubectl` (google-cloud-cli; kustomize 5.0.1-5.6.0) and the pinned 1.31, 1.35 and
+//! 1.36 installed by `.ci/install-tools.sh` (kustomize 5.4.2, 5.7.1, 5.8.1). Never skipped: a
+//! missing tool fails the test.
 
+mod common;
 mod integrations_support;
 
+use common::Kubectl;
 use integrations_support::*;
 use std::path::Path;
 use std::process::Command;
-
-const KUBECTLS: [&str; 2] = ["kubectl135", "kubectl131"];
 
 /// Install the plugin with the project's own command into a fresh plugin home.
 fn install(home: &Path, copy: bool) {
@@ -25,8 +27,8 @@ fn install(home: &Path, copy: bool) {
     assert!(want.exists(), "{} missing", want.display());
 }
 
-fn kustomize(kubectl: &str, home: &Path, dir: &Path) -> Out {
-    let mut cmd = Command::new(tool(kubectl));
+fn kustomize(kubectl: &Kubectl, home: &Path, dir: &Path) -> Out {
+    let mut cmd = Command::new(&kubectl.path);
     cmd.args(["kustomize", "--enable-alpha-plugins"])
         .arg(dir)
         .env("KUSTOMIZE_PLUGIN_HOME", home)
@@ -80,9 +82,10 @@ const ORIGINAL: [&str; 3] = [
 
 #[test]
 fn exec_plugin_adds_rbac_and_keeps_every_object() {
-    for kubectl in KUBECTLS {
+    for (i, kubectl) in common::kubectls().iter().enumerate() {
         let home = tempdir();
-        install(home.path(), kubectl == "kubectl131");
+        // Half of them run a copy of the binary, half a symlink to it.
+        install(home.path(), i % 2 == 1);
         let work = tempdir();
         let dir = work.path().join("base");
         let input = std::fs::read_to_string(root().join("fixtures/input/spaces.yaml"))
@@ -141,7 +144,7 @@ fn bad_config_fails_the_build_with_our_message() {
         "          secretNamespace: argocd\n",
         "          secretNamespace: argocd\n        enabled: \"true\"\n",
     );
-    for kubectl in KUBECTLS {
+    for kubectl in &common::kubectls() {
         let home = tempdir();
         install(home.path(), false);
         let work = tempdir();
@@ -200,23 +203,25 @@ metadata:
   namespace: argocd
 rules: []
 ";
-    let kubectl = "kubectl135";
     let home = tempdir();
     install(home.path(), false);
-    let work = tempdir();
-    let dir = work.path().join("base");
-    write(&dir.join("role.yaml"), role);
-    kustomization(&dir, &["role.yaml"], CONFIG);
-    let out = kustomize(kubectl, home.path(), &dir);
-    assert_ne!(out.code, 0);
-    assert!(
-        out.stderr.contains("error[conflict]")
-            && out
-                .stderr
-                .contains("the input already has Role argocd/spaces-argocd-plugin"),
-        "{}",
-        out.stderr
-    );
+    for kubectl in &common::kubectls() {
+        let work = tempdir();
+        let dir = work.path().join("base");
+        write(&dir.join("role.yaml"), role);
+        kustomization(&dir, &["role.yaml"], CONFIG);
+        let out = kustomize(kubectl, home.path(), &dir);
+        assert_ne!(out.code, 0, "{}", kubectl.label);
+        assert!(
+            out.stderr.contains("error[conflict]")
+                && out
+                    .stderr
+                    .contains("the input already has Role argocd/spaces-argocd-plugin"),
+            "{}: {}",
+            kubectl.label,
+            out.stderr
+        );
+    }
 }
 
 #[test]
@@ -234,7 +239,7 @@ set:
 - features.alpha.argocdPlugin.target.externalCluster.secret.name=my-argo-cluster
 - features.alpha.argocdPlugin.target.externalCluster.secret.key=kubeconfig
 ";
-    for kubectl in KUBECTLS {
+    for kubectl in &common::kubectls() {
         let home = tempdir();
         install(home.path(), false);
         let work = tempdir();
@@ -269,4 +274,100 @@ set:
             kind_names(text)
         );
     }
+}
+
+/// The diagnostics the plugin prints for the quoted boolean of `bad_config_error_format...`.
+const WRONG_TYPE: &str = "\
+error[wrong-type] features.alpha.argocdPlugin.enabled (SpacesPostRender spaces: values.features.alpha.argocdPlugin.enabled): expected a boolean (true or false), got the string \"true\"
+  help: write true without quotes under values: in SpacesPostRender spaces
+spaces-postrender: 1 error, 0 warnings; no manifests were written
+";
+
+/// kubectl's stderr with what changes from run to run replaced: the temporary config file
+/// (`via /tmp/kust-plugin-config-123;` -> `via CONFIG;`) and klog's header
+/// (`E1201 23:17:10.493834   13658 run.go:72] ` -> `E run.go] `).
+fn normalize(stderr: &str) -> String {
+    let mut out = String::new();
+    for line in stderr.split_inclusive('\n') {
+        let mut line = line.to_string();
+        if let (Some(a), Some(b)) = (line.find("via "), line.find("kust-plugin-config-")) {
+            if let Some(end) = line[b..].find(';') {
+                line.replace_range(a + 4..b + end, "CONFIG");
+            }
+        }
+        if line.starts_with('E') {
+            if let Some(i) = line.find("] \"command failed\"") {
+                line.replace_range(..i + 2, "E run.go] ");
+            }
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+#[test]
+fn bad_config_error_format_by_kustomize_version() {
+    // How each kubectl shows a failing exec plugin (for docs/kustomize.md), pinned:
+    // - kustomize < 5.4 (kubectl 1.27-1.30: 5.0.x) streams the plugin's stderr as it comes and
+    //   then fails with `failure in plugin ...; exit status 1: exit status 1`;
+    // - kustomize >= 5.4 (api v0.17, kustomize commit 9546529f1 "Include plugin `stderr` with
+    //   wrapped error") puts the plugin's stderr in front of the error it returns;
+    // - google-cloud-cli's /usr/bin/kubectl dispatcher logs that error through klog, each line
+    //   indented by a tab.
+    let bad = CONFIG.replace(
+        "          secretNamespace: argocd\n",
+        "          secretNamespace: argocd\n        enabled: \"true\"\n",
+    );
+    let home = tempdir();
+    install(home.path(), false);
+    let work = tempdir();
+    let dir = work.path().join("base");
+    write(
+        &dir.join("spaces.yaml"),
+        &std::fs::read_to_string(root().join("fixtures/input/spaces.yaml")).unwrap_or_default(),
+    );
+    kustomization(&dir, &["spaces.yaml"], &bad);
+    let mut seen = [false; 3];
+    for kubectl in &common::kubectls() {
+        let out = kustomize(kubectl, home.path(), &dir);
+        assert_ne!(out.code, 0, "{kubectl}");
+        let want = if kubectl.is_dispatcher() {
+            seen[2] = true;
+            let mut w = String::from("E run.go] \"command failed\" err=<\n");
+            for l in WRONG_TYPE.lines() {
+                w.push_str(&format!("\t{l}\n"));
+            }
+            w.push_str("\t: failure in plugin configured via CONFIG; exit status 1 \n >\n");
+            w
+        } else if kubectl.streams_plugin_stderr() {
+            seen[0] = true;
+            format!("{WRONG_TYPE}error: failure in plugin configured via CONFIG; exit status 1: exit status 1 \n")
+        } else {
+            seen[1] = true;
+            format!(
+                "error: {WRONG_TYPE}: failure in plugin configured via CONFIG; exit status 1 \n"
+            )
+        };
+        assert_eq!(
+            normalize(&out.stderr),
+            want,
+            "{kubectl}: raw stderr:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(seen, [true; 3], "every format was exercised");
+}
+
+#[test]
+fn every_kubectl_is_here() {
+    // Eleven kubectls, kustomize 5.0.1 to 5.8.1; a missing one fails in common::kubectls.
+    let all = common::kubectls();
+    let labels: Vec<String> = all.iter().map(|k| k.label.clone()).collect();
+    assert_eq!(all.len(), 11, "{labels:#?}");
+    assert!(
+        all.iter().any(Kubectl::streams_plugin_stderr)
+            && all.iter().any(|k| !k.streams_plugin_stderr()),
+        "both kustomize families: {labels:#?}"
+    );
+    println!("{}", labels.join("\n"));
 }

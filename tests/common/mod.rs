@@ -17,25 +17,48 @@ pub fn bin() -> PathBuf {
 /// The environment is cleared of the variables the tool reads, so results do not depend on the caller.
 pub fn run(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.env_remove("HELM_NAMESPACE")
-        .env_remove("HELM_PLUGIN_NAME");
+    cmd.args(args).current_dir(root());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("spawn spaces-postrender");
+    run_cmd(&mut cmd, stdin)
+}
+
+/// Run any command with `stdin` bytes (written from a thread, so a large input cannot
+/// deadlock), stdout and stderr captured; the output whatever the exit code. The variables
+/// the tool reads are removed unless `cmd` sets them.
+pub fn run_cmd(cmd: &mut Command, stdin: &[u8]) -> Output {
+    for var in ["HELM_NAMESPACE", "HELM_PLUGIN_NAME"] {
+        if !cmd.get_envs().any(|(k, _)| k == var) {
+            cmd.env_remove(var);
+        }
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let mut sin = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
     let writer = std::thread::spawn(move || {
         let _ = sin.write_all(&data);
     });
-    let out = child.wait_with_output().expect("wait");
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for {cmd:?}: {e}"));
     writer.join().expect("stdin writer");
     out
+}
+
+/// stdout and stderr of a finished command, for failure messages.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
@@ -112,4 +135,175 @@ where
         Ok(Err(e)) => panic!("{name}: {e}"),
         Err(p) => std::panic::resume_unwind(p),
     }
+}
+
+/// A tool this kind of machine has at a fixed path (google-cloud-cli packages; CI included).
+/// A missing one fails the test: end-to-end tests are never skipped.
+pub fn machine_tool(path: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    assert!(
+        p.is_file(),
+        "{path} is missing: this machine should have it (google-cloud-cli packages); end-to-end tests are never skipped"
+    );
+    p
+}
+
+/// kpt 1.0.0-beta.x from the package google-cloud-cli-kpt (`/usr/bin/kpt`).
+pub fn kpt() -> PathBuf {
+    static KPT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    KPT.get_or_init(|| {
+        let kpt = machine_tool("/usr/bin/kpt");
+        let out = run_cmd(Command::new(&kpt).arg("version"), b"");
+        let v = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            out.status.success() && v.starts_with("1.0.0-beta."),
+            "kpt version: {}",
+            output_text(&out)
+        );
+        kpt
+    })
+    .clone()
+}
+
+/// One kubectl that runs kustomize: a label for messages, the binary, and the kustomize
+/// version it embeds (`v5.0.1`, `v5.4.2`, ...).
+#[derive(Debug, Clone)]
+pub struct Kubectl {
+    pub label: String,
+    pub path: PathBuf,
+    pub kustomize: String,
+    /// `gitVersion`, e.g. `v1.27.16`, `v1.32.4-dispatcher`.
+    pub version: String,
+}
+
+impl Kubectl {
+    /// kustomize before api v0.17 (kustomize 5.4) streams an exec plugin's stderr straight to
+    /// its own stderr instead of putting it into the error it returns.
+    pub fn streams_plugin_stderr(&self) -> bool {
+        let v = self.kustomize.trim_start_matches('v');
+        let mut parts = v.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (major, minor) < (5, 4)
+    }
+
+    /// google-cloud-cli's `/usr/bin/kubectl` (`v1.32.4-dispatcher`) reports a failed command
+    /// through klog (`E... run.go:72] "command failed" err=<`), not as `error: ...`.
+    pub fn is_dispatcher(&self) -> bool {
+        self.version.ends_with("-dispatcher")
+    }
+}
+
+impl std::fmt::Display for Kubectl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// (gitVersion, kustomizeVersion) of a kubectl.
+fn versions(kubectl: &Path) -> (String, String) {
+    let out = run_cmd(
+        Command::new(kubectl).args(["version", "--client", "-o", "yaml"]),
+        b"",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().trim_matches('"').to_string())
+            .unwrap_or_else(|| panic!("{}: no {name} in {}", kubectl.display(), output_text(&out)))
+    };
+    (field("gitVersion:"), field("kustomizeVersion:"))
+}
+
+/// Every kubectl the kustomize tests run: this machine's kubectl 1.27-1.33 (google-cloud-cli:
+/// kustomize 5.0.1-5.6.0) and its default `/usr/bin/kubectl` (1.32 dispatcher), then the pinned
+/// 1.31, 1.35 and 1.36 from `.ci/install-tools.sh` (kustomize 5.4.2, 5.7.1, 5.8.1).
+pub fn kubectls() -> Vec<Kubectl> {
+    static ALL: std::sync::OnceLock<Vec<Kubectl>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut paths: Vec<(String, PathBuf)> = (27..=33)
+            .map(|m| {
+                let p = format!("/usr/lib/google-cloud-sdk/bin/kubectl.1.{m}");
+                (format!("kubectl.1.{m}"), machine_tool(&p))
+            })
+            .collect();
+        paths.push(("/usr/bin/kubectl".into(), machine_tool("/usr/bin/kubectl")));
+        let pinned = tools();
+        for t in ["kubectl131", "kubectl135", "kubectl136"] {
+            let p = pinned.join(t);
+            assert!(p.is_file(), "{} missing", p.display());
+            paths.push((format!("pinned {t}"), p));
+        }
+        paths
+            .into_iter()
+            .map(|(label, path)| {
+                let (version, kustomize) = versions(&path);
+                Kubectl {
+                    label: format!("{label} ({version}, kustomize {kustomize})"),
+                    path,
+                    kustomize,
+                    version,
+                }
+            })
+            .collect()
+    })
+    .clone()
+}
+
+/// Copy a directory tree (files, directories; hidden files included).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let e = e.unwrap_or_else(|e| panic!("{e}"));
+        let (src, dest) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_tree(&src, &dest);
+        } else {
+            std::fs::copy(&src, &dest).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        }
+    }
+}
+
+/// Every file under `dir`, by path relative to it (with `/`), with its bytes.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries {
+            let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap_or(&p);
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(
+                    rel,
+                    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+                );
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A unified diff of two files' bytes (empty when equal).
+pub fn file_diff(path: &str, want_label: &str, want: &[u8], got_label: &str, got: &[u8]) -> String {
+    if want == got {
+        return String::new();
+    }
+    let (w, g) = (String::from_utf8_lossy(want), String::from_utf8_lossy(got));
+    similar::TextDiff::from_lines(w.as_ref(), g.as_ref())
+        .unified_diff()
+        .header(
+            &format!("{want_label}/{path}"),
+            &format!("{got_label}/{path}"),
+        )
+        .to_string()
 }
