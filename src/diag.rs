@@ -204,6 +204,9 @@ codes! {
     NoFunctionConfig = "no-function-config", note;
     /// An object was generated (KRM info result).
     Generated = "generated", note;
+    /// kpt sent only a selection of the package (`--match-kind` and the like): the function
+    /// cannot see what it generated before, so it would add it again.
+    Selection = "selection", error;
 }
 
 impl fmt::Display for Code {

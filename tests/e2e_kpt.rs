@@ -559,8 +559,18 @@ fn match_kind_deployment_twice_adds_nothing() {
         "--match-kind",
         "Deployment",
     ];
+    let before = tree(&pkg);
     let first_out = kpt_in(&pkg, &eval);
     let first = tree(&pkg);
+    // The function refuses a selection (it cannot see its earlier output there): kpt fails and
+    // the package is untouched, with the reason and the way out in the results.
+    failed("kpt fn eval --match-kind Deployment", &first_out);
+    let text = output_text(&first_out);
+    assert!(
+        text.contains("error[selection]") && text.contains("without selectors"),
+        "the refusal says why and what to do instead:\n{text}"
+    );
+    assert_same_tree("a refused selector run", &before, &first);
     let second_out = kpt_in(&pkg, &eval);
     let second = tree(&pkg);
     let mut ids: Vec<_> = second

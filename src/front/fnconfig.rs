@@ -28,6 +28,7 @@ use spaces_postrender::values::features::Features;
 use spaces_postrender::values::set::SetKind;
 use spaces_postrender::values::{check, yaml, Layer, Loaded};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 pub const GROUP: &str = "spaces-postrender.dev";
 pub const VERSION: &str = "v1alpha1";
@@ -39,6 +40,11 @@ pub const ANN_TARGET: &str = "spaces-postrender.dev/target";
 pub const ANN_NAMESPACE: &str = "spaces-postrender.dev/namespace";
 pub const ANN_CONTROLLER_SA: &str = "spaces-postrender.dev/controller-service-account";
 pub const ANN_STRICT: &str = "spaces-postrender.dev/strict";
+
+/// Where kpt says a config file is (`kpt fn render`).
+const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+const INTERNAL_PATH: &str = "internal.config.kubernetes.io/path";
+const PATH: &str = "config.kubernetes.io/path";
 
 const OWN_KEYS: &[&str] = &[
     "apiVersion",
@@ -321,6 +327,23 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
     fields.label = cfg.label();
 }
 
+/// The directory relative `valuesFiles` are read from when the orchestrator says where the
+/// config file is: under `kpt fn render` the config carries its package's absolute path and its
+/// own path in the package. Otherwise (`kpt fn eval --fn-config`, kustomize) `None`: the working
+/// directory, which is the kustomization's directory under kustomize.
+fn config_dir(obj: &Value) -> Option<PathBuf> {
+    let ann = obj.get("metadata")?.get("annotations")?.as_object()?;
+    let package = Path::new(ann.get(PACKAGE_PATH)?.as_str()?);
+    if !package.is_absolute() {
+        return None;
+    }
+    let file = [INTERNAL_PATH, PATH]
+        .iter()
+        .find_map(|k| ann.get(*k).and_then(Value::as_str))
+        .unwrap_or("");
+    Some(package.join(Path::new(file).parent().unwrap_or(Path::new(""))))
+}
+
 /// Read a config object (already parsed). Problems with the object itself are errors; the
 /// values are loaded and checked as the CLI checks them.
 /// The `valuesFiles` paths of a configuration object as written, before it is checked (so
@@ -387,6 +410,13 @@ pub fn read(obj: &Value) -> Outcome {
     match form {
         Form::Own => read_own(obj, &mut cfg, &mut fields, &mut report),
         Form::ConfigMap => read_configmap(obj, &mut cfg, &mut fields, &mut report),
+    }
+    if let Some(dir) = config_dir(obj) {
+        for f in &mut cfg.values_files {
+            if Path::new(f).is_relative() {
+                *f = dir.join(&*f).to_string_lossy().into_owned();
+            }
+        }
     }
     fields.files = cfg.values_files.clone();
     // The values are checked even when config fields are wrong: every problem at once (SPEC §3).
@@ -588,7 +618,7 @@ fn layers(cfg: &FnConfig, fields: &FieldMap) -> Vec<Layer> {
         .map(|(i, f)| Layer::File {
             path: f.clone(),
             given: fields.origin(&format!("valuesFiles[{i}]")),
-            hint: "paths in valuesFiles are relative to the directory of the kustomization that lists this configuration",
+            hint: "relative paths in valuesFiles are read from the directory of this configuration under kpt fn render, from the kustomization's directory under kustomize, and from the working directory under kpt fn eval",
         })
         .collect();
     if let Some(inline) = &cfg.values {

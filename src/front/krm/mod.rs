@@ -32,6 +32,8 @@ use spaces_postrender::values::features::Features;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
+/// The annotation kpt puts on every item when a selector chose which items to send.
+const KPT_SELECTION: &str = "internal.config.k8s.io/kpt-resource-id";
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
 
 /// What the function prints and how it exits.
@@ -236,6 +238,18 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
                 .hint("every item of a ResourceList is a Kubernetes object"),
             );
         }
+    }
+    if let Some(i) = layout.items.iter().position(|it| {
+        it.doc.contains(KPT_SELECTION) && annotations(&it.doc).contains_key(KPT_SELECTION)
+    }) {
+        report.push(
+            Diagnostic::error(
+                Code::Selection,
+                "",
+                format!("items[{i}] carries {KPT_SELECTION}: kpt sent a selection of the package (a --match-* or --exclude-* selector), so the objects an earlier run generated are not in the list, and generating them again would add second copies"),
+            )
+            .hint("run the function without selectors: it finds the spaces-controller Deployment itself and gives every other object back unchanged"),
+        );
     }
     let mut ctx = Context {
         layout: &layout,
