@@ -204,6 +204,21 @@ codes! {
     NoFunctionConfig = "no-function-config", note;
     /// An object was generated (KRM info result).
     Generated = "generated", note;
+    /// The command line cannot be used as given (a terminal where manifests go, flags with a
+    /// ResourceList).
+    Usage = "usage", error;
+    /// Standard input is not a ResourceList the KRM function can answer.
+    KrmInput = "krm-input", error;
+    /// The kustomize plugin cannot be installed.
+    Install = "install", error;
+    /// `explain` was given a path that is no values field.
+    UnknownPath = "unknown-path", error;
+    /// `generate --check`: the golden file does not exist.
+    GoldenMissing = "golden-missing", error;
+    /// `generate --check`: the golden file cannot be read.
+    GoldenRead = "golden-read", error;
+    /// `generate --check`: the golden file differs from the generated output.
+    GoldenStale = "golden-stale", error;
     /// kpt sent only a selection of the package (`--match-kind` and the like): the function
     /// cannot see what it generated before, so it would add it again.
     Selection = "selection", error;

@@ -1,7 +1,7 @@
 //! Golden files: `generate --check FILE` (byte-for-byte comparison with a unified diff) and
 //! `generate --output FILE` (atomic write: a temporary file in the same directory, then rename).
 
-use crate::{EXIT_INVALID, EXIT_OK};
+use crate::diag::{Code, Diagnostic};
 use std::io::Write;
 use std::path::Path;
 
@@ -73,38 +73,55 @@ pub fn colorize(diff: &str) -> String {
     out
 }
 
-/// Compare `generated` with the file; on a difference print a unified diff to `stderr`
-/// (coloured when `color`). Exit 0 when equal byte for byte, else 1.
-pub fn check(file: &str, generated: &[u8], stderr: &mut dyn Write, color: bool) -> i32 {
+/// Why `generate --check` failed: the diagnostic, and the unified diff when the file differs.
+#[derive(Debug)]
+pub struct Mismatch {
+    pub diagnostic: Diagnostic,
+    pub diff: Option<String>,
+}
+
+/// Compare `generated` with the file, byte for byte.
+pub fn check(file: &str, generated: &[u8]) -> Result<(), Box<Mismatch>> {
+    let regenerate =
+        format!("run the same command with `--output {file}` instead of `--check {file}`");
     let expected = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let _ = writeln!(
-                stderr,
-                "error[golden-missing]: {file} does not exist\n  help: create it by running the same command with `--output {file}` instead of `--check {file}`, then commit it"
-            );
-            return EXIT_INVALID;
+            return Err(Box::new(Mismatch {
+                diagnostic: Diagnostic::error(
+                    Code::GoldenMissing,
+                    "",
+                    format!("{file} does not exist"),
+                )
+                .hint(format!("create it: {regenerate}, then commit it")),
+                diff: None,
+            }))
         }
         Err(e) => {
-            let _ = writeln!(stderr, "error[golden-read]: cannot read {file}: {e}");
-            return EXIT_INVALID;
+            return Err(Box::new(Mismatch {
+                diagnostic: Diagnostic::error(
+                    Code::GoldenRead,
+                    "",
+                    format!("cannot read {file}: {e}"),
+                ),
+                diff: None,
+            }))
         }
     };
     if expected == generated {
-        return EXIT_OK;
+        return Ok(());
     }
-    let text = unified_diff(file, &expected, generated);
-    let _ = writeln!(
-        stderr,
-        "error[golden-stale]: {file} differs from the generated output"
-    );
-    let text = if color { colorize(&text) } else { text };
-    let _ = stderr.write_all(text.as_bytes());
-    let _ = writeln!(
-        stderr,
-        "  help: if the change is intended, regenerate it: run the same command with `--output {file}` instead of `--check {file}`"
-    );
-    EXIT_INVALID
+    Err(Box::new(Mismatch {
+        diagnostic: Diagnostic::error(
+            Code::GoldenStale,
+            "",
+            format!("{file} differs from the generated output"),
+        )
+        .hint(format!(
+            "if the change is intended, regenerate it: {regenerate}"
+        )),
+        diff: Some(unified_diff(file, &expected, generated)),
+    }))
 }
 
 /// Write `bytes` to `file` atomically: a temporary file in the same directory, flushed to disk,

@@ -7,6 +7,7 @@
 //! a closed pipe, `>&-`) is said on stderr and exits 1, whichever command wrote.
 mod front;
 
+use spaces_postrender::diag::{Code, Diagnostic};
 use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
@@ -84,9 +85,14 @@ fn top_level_help(args: &[std::ffi::OsString], e: &clap::Error) -> bool {
 }
 
 fn fail_write(e: &std::io::Error) -> i32 {
-    let _ = writeln!(
-        std::io::stderr(),
-        "error[write-output]: cannot write to standard output: {e}\nspaces-postrender: the output is incomplete; do not apply it"
+    front::run::say(
+        &mut std::io::stderr(),
+        &Diagnostic::error(
+            Code::WriteOutput,
+            "",
+            format!("cannot write to standard output: {e}"),
+        )
+        .hint("the output is incomplete; do not apply it"),
     );
     EXIT_INVALID
 }
@@ -94,9 +100,13 @@ fn fail_write(e: &std::io::Error) -> i32 {
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if !stdout_is_open() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error[write-output]: standard output is closed; nothing can be written"
+        front::run::say(
+            &mut std::io::stderr(),
+            &Diagnostic::error(
+                Code::WriteOutput,
+                "",
+                "standard output is closed; nothing can be written",
+            ),
         );
         std::process::exit(EXIT_INVALID);
     }

@@ -13,8 +13,8 @@
 
 use crate::front::fnconfig;
 use crate::front::io::Io;
-use spaces_postrender::diag::{Code, Diagnostic, Report};
-use spaces_postrender::pipeline;
+use crate::front::run::say;
+use spaces_postrender::diag::{Code, Diagnostic, Format, Report};
 use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -112,29 +112,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         return EXIT_INVALID;
     }
     let settings = cfg.settings();
-    match pipeline::run(&mut *io.stdin, io.stdout, &settings, &features) {
-        Ok(o) => {
-            let mut late = Report {
-                items: o.diagnostics,
-            };
-            if cfg.strict {
-                late.make_strict();
-            }
-            let failed = late.has_errors();
-            report.extend(late.items);
-            report_out(io, &report);
-            if failed {
-                EXIT_INVALID
-            } else {
-                EXIT_OK
-            }
-        }
-        Err(ds) => {
-            report.extend(ds);
-            report_out(io, &report);
-            EXIT_INVALID
-        }
-    }
+    crate::front::run::postrender(io, &features, &settings, cfg.strict, report, Format::Human)
 }
 
 /// kustomize's plugin home, as kustomize finds it: `$KUSTOMIZE_PLUGIN_HOME`, else
@@ -159,18 +137,23 @@ pub fn default_plugin_home(env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
 /// Prints the path. A previous install there is replaced.
 pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
     let Some(home) = plugin_home.or_else(|| default_plugin_home(io.env)) else {
-        let _ = writeln!(
+        say(
             io.stderr,
-            "error[install]: no plugin home: set KUSTOMIZE_PLUGIN_HOME or pass --plugin-home DIR"
+            &Diagnostic::error(Code::Install, "", "no plugin home")
+                .hint("set KUSTOMIZE_PLUGIN_HOME or pass --plugin-home DIR"),
         );
         return EXIT_USAGE;
     };
     let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
         Ok(p) => p,
         Err(e) => {
-            let _ = writeln!(
+            say(
                 io.stderr,
-                "error[install]: cannot find this executable: {e}"
+                &Diagnostic::error(
+                    Code::Install,
+                    "",
+                    format!("cannot find this executable: {e}"),
+                ),
             );
             return EXIT_INVALID;
         }
@@ -197,10 +180,16 @@ pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            let _ = writeln!(
+            say(
                 io.stderr,
-                "error[install]: cannot install the kustomize plugin at {}: {e}",
-                dest.display()
+                &Diagnostic::error(
+                    Code::Install,
+                    "",
+                    format!(
+                        "cannot install the kustomize plugin at {}: {e}",
+                        dest.display()
+                    ),
+                ),
             );
             EXIT_INVALID
         }

@@ -9,4 +9,5 @@ pub mod helm4;
 pub mod io;
 pub mod krm;
 pub mod kustomize;
+pub mod run;
 pub mod sniff;

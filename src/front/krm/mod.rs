@@ -54,7 +54,12 @@ fn options() -> serde_saphyr::Options {
 fn fail(message: String) -> Output {
     Output {
         stdout: vec![],
-        stderr: format!("error[krm-input]: {message}\nspaces-postrender: the input is not a ResourceList it can answer; nothing was written\n"),
+        stderr: format!(
+            "{}\n",
+            Diagnostic::error(Code::KrmInput, "", message).hint(
+                "the input is not a ResourceList this function can answer; nothing was written"
+            )
+        ),
         code: EXIT_INVALID,
     }
 }

@@ -1,0 +1,200 @@
+//! Post-render mode (no subcommand): the manifests on standard input, Helm 4's error
+//! document, and the switch to the KRM function when the input is a ResourceList.
+
+use super::{checked_features, print_report, settings, Io, RunArgs};
+use crate::front::run::say;
+use spaces_postrender::diag::{Code, Diagnostic, Report};
+use spaces_postrender::plan::Target;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use std::io::{Read, Write};
+
+pub(super) fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
+    let o = crate::front::krm::run(input, io.stdin_id);
+    let _ = io.stderr.write_all(o.stderr.as_bytes());
+    if io.stdout.write_all(&o.stdout).is_err() {
+        return EXIT_INVALID;
+    }
+    o.code
+}
+
+pub(super) fn krm(io: &mut Io) -> i32 {
+    let mut input = Vec::new();
+    match io.stdin.read_to_end(&mut input) {
+        Ok(_) => krm_input(io, &input),
+        Err(e) => {
+            say(
+                io.stderr,
+                &Diagnostic::error(
+                    Code::ReadInput,
+                    "",
+                    format!("cannot read standard input: {e}"),
+                ),
+            );
+            EXIT_INVALID
+        }
+    }
+}
+
+/// Whether any option of the post-render mode was given (they have no meaning for a ResourceList).
+fn has_run_options(run: &RunArgs) -> bool {
+    run.given
+        || !run.values.to_input().is_empty()
+        || run.namespace.is_some()
+        || run.controller_service_account.is_some()
+        || run.strict
+        || run.target != Target::Space
+}
+
+/// Post-render mode. Before streaming: a ResourceList on stdin switches to the KRM function,
+/// and under Helm 4 a failure is reported through Helm's own error (see [`crate::front::helm4`]).
+/// Both are decided by the first document with content, which is all that is read ahead.
+pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
+    if io.stdin_is_terminal {
+        say(io.stderr, &Diagnostic::error(Code::Usage, "", "standard input is a terminal, but post-render mode reads the rendered manifests from it")
+            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone"));
+        return EXIT_USAGE;
+    }
+    let head = match crate::front::sniff::read_head(&mut *io.stdin) {
+        Ok(h) => h,
+        Err(e) => {
+            say(
+                io.stderr,
+                &Diagnostic::error(
+                    Code::ReadInput,
+                    "",
+                    format!("cannot read the manifests on standard input: {e}"),
+                ),
+            );
+            return EXIT_INVALID;
+        }
+    };
+    let first = head.first_text();
+    if crate::front::sniff::root_kind(first).as_deref() == Some(crate::front::krm::KIND) {
+        if has_run_options(run) {
+            say(io.stderr, &Diagnostic::error(Code::Usage, "", "standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags")
+                .hint("put the values and options in the functionConfig, or run without flags"));
+            return EXIT_USAGE;
+        }
+        let mut input = head.bytes;
+        if let Err(e) = io.stdin.read_to_end(&mut input) {
+            say(
+                io.stderr,
+                &Diagnostic::error(
+                    Code::ReadInput,
+                    "",
+                    format!("cannot read standard input: {e}"),
+                ),
+            );
+            return EXIT_INVALID;
+        }
+        return krm_input(io, &input);
+    }
+    // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
+    // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.
+    let helm4 = crate::front::helm4::plugin_env(io.env)
+        && (head.first.is_none() || crate::front::helm4::is_helm4_input(first.as_bytes()));
+    let mut chained = (&head.bytes[..]).chain(&mut *io.stdin);
+    let mut inner = Io {
+        stdin: &mut chained,
+        stdin_is_terminal: false,
+        stdin_id: io.stdin_id,
+        stdout: &mut *io.stdout,
+        stderr: &mut *io.stderr,
+        stderr_is_terminal: io.stderr_is_terminal,
+        env: io.env,
+    };
+    if helm4 {
+        return postrender_helm4(&mut inner, run);
+    }
+    postrender_stream(&mut inner, run)
+}
+
+/// Counts what passes through to the writer.
+struct Counting<'a> {
+    inner: &'a mut dyn Write,
+    n: u64,
+}
+
+impl Write for Counting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Under Helm 4: run, and on failure print the error document instead of failing silently.
+/// The input streams through (the pipeline spools its output), so memory stays bounded.
+fn postrender_helm4(io: &mut Io, run: &RunArgs) -> i32 {
+    let mut err = Vec::new();
+    let mut out = Counting {
+        inner: &mut *io.stdout,
+        n: 0,
+    };
+    let code = {
+        let mut inner = Io {
+            stdin: &mut *io.stdin,
+            stdin_is_terminal: false,
+            stdin_id: io.stdin_id,
+            stdout: &mut out,
+            stderr: &mut err,
+            stderr_is_terminal: false,
+            env: io.env,
+        };
+        postrender_stream(&mut inner, run)
+    };
+    let written = out.n;
+    let _ = io.stderr.write_all(&err);
+    if code == EXIT_OK {
+        if written == 0 {
+            // The chart rendered nothing and there is nothing to generate. Helm 4 rejects an
+            // empty post-renderer output; a comment is an empty release it accepts, which is
+            // exactly what the chart rendered.
+            let empty = b"# spaces-postrender: the chart rendered nothing and there is nothing to generate\n";
+            if io.stdout.write_all(empty).is_err() {
+                return EXIT_INVALID;
+            }
+        }
+        return EXIT_OK;
+    }
+    if written > 0 {
+        // Output failed part-way (a write error): Helm gets a non-zero exit.
+        return code;
+    }
+    let doc = crate::front::helm4::error_document(&String::from_utf8_lossy(&err));
+    match io.stdout.write_all(doc.as_bytes()) {
+        Ok(()) => EXIT_OK,
+        Err(_) => code,
+    }
+}
+
+fn postrender_stream(io: &mut Io, run: &RunArgs) -> i32 {
+    let mut report = Report::default();
+    let refused = crate::front::guard::stdin_values_errors(
+        io.stdin_id,
+        &run.values.values,
+        &run.values.set_file,
+        "the manifests",
+    );
+    if !refused.is_empty() {
+        report.extend(refused);
+        print_report(io, &report, run.diagnostics, false);
+        return EXIT_INVALID;
+    }
+    let features = match checked_features(io, run, &mut report, false) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let settings = settings(io, run);
+    crate::front::run::postrender(
+        io,
+        &features,
+        &settings,
+        run.strict,
+        report,
+        run.diagnostics,
+    )
+}

@@ -1,0 +1,69 @@
+//! What every front end does with the core's answer: the post-render run shared by the CLI
+//! and the kustomize exec plugin (checked values and settings in, the manifest stream through
+//! [`pipeline::run`], the report out), and the one way a report or a single problem is printed.
+
+use crate::front::io::Io;
+use spaces_postrender::diag::{Diagnostic, Format, Report};
+use spaces_postrender::pipeline::{self, Settings};
+use spaces_postrender::values::features::Features;
+use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use std::io::Write;
+
+/// Print `report` in `format`: human text on stderr; JSON and SARIF on stdout when `to_stdout`
+/// (a command whose output is the report), else on stderr.
+pub fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
+    let text = match format {
+        Format::Human => report.to_human(),
+        Format::Json => report.to_json(),
+        Format::Sarif => spaces_postrender::sarif::to_sarif(report),
+    };
+    if text.is_empty() {
+        return;
+    }
+    let w: &mut dyn Write = if to_stdout && format != Format::Human {
+        io.stdout
+    } else {
+        io.stderr
+    };
+    let _ = w.write_all(text.as_bytes());
+}
+
+/// One problem that ends a command before any report exists (usage, I/O): said on stderr.
+pub fn say(stderr: &mut dyn Write, d: &Diagnostic) {
+    let _ = writeln!(stderr, "{d}");
+}
+
+/// Post-render the manifests on `io.stdin` to `io.stdout` with checked values. `report` holds
+/// what the values stage said (warnings); `strict` makes warnings errors.
+pub fn postrender(
+    io: &mut Io,
+    features: &Features,
+    settings: &Settings,
+    strict: bool,
+    mut report: Report,
+    format: Format,
+) -> i32 {
+    let code = match pipeline::run(&mut *io.stdin, io.stdout, settings, features) {
+        Ok(o) => {
+            let mut late = Report {
+                items: o.diagnostics,
+            };
+            if strict {
+                late.make_strict();
+            }
+            let failed = late.has_errors();
+            report.extend(late.items);
+            if failed {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(ds) => {
+            report.extend(ds);
+            EXIT_INVALID
+        }
+    };
+    print_report(io, &report, format, false);
+    code
+}
