@@ -172,6 +172,8 @@ pub struct Decision {
     pub notes: Vec<Diagnostic>,
     /// Per planned object: write it (false: the input already has it).
     pub write: Vec<bool>,
+    /// Per planned object the input already has (not written): where it is.
+    pub present: Vec<Option<Origin>>,
     /// Per planned object: the input document (number) of an earlier run's copy of it, which
     /// the scan dropped; a front end that keeps order (KRM) puts the new one there.
     pub replaces: Vec<Option<usize>>,
@@ -188,6 +190,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
     }
     let mut notes = Vec::new();
     let mut write = vec![true; plan.objects.len()];
+    let mut present = vec![None; plan.objects.len()];
     let same = |p: &Planned, o: &Object| collides(p, o, false);
     let mut removed = scan.removed.clone();
     for s in scan.seen.iter().filter(|s| s.own) {
@@ -201,6 +204,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
             let origin = input_origin(s.document, s.line, &s.source);
             if p.kind == plan::Kind::Namespace {
                 write[i] = false;
+                present[i] = Some(origin.clone());
                 notes.push(
                     Diagnostic::info(
                         Code::NamespacePresent,
@@ -263,6 +267,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
             subject,
             notes,
             write,
+            present,
             replaces,
         })
     } else {

@@ -206,14 +206,30 @@ impl Planned {
     }
 }
 
+/// One setting a skipped object needs: a values path and the value it must have.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Need {
+    pub path: String,
+    pub value: serde_json::Value,
+}
+
+impl Need {
+    fn is(path: &str, value: bool) -> Need {
+        Need {
+            path: path.to_string(),
+            value: serde_json::Value::Bool(value),
+        }
+    }
+}
+
 /// An object that is not generated, and what would turn it on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Skipped {
     pub kind: Kind,
     pub name: String,
     pub target: Target,
-    /// `path=value` settings that would generate it.
-    pub needs: Vec<String>,
+    /// The settings that would generate it.
+    pub needs: Vec<Need>,
     /// The settings as they are now.
     pub now: Vec<Cause>,
 }
@@ -293,7 +309,7 @@ fn pair(
     name: &str,
     planned: Option<(Rule, String, Vec<Cause>)>,
     subject: &SubjectRef,
-    needs: [&String; 2],
+    needs: [&Need; 2],
     now: &[Cause],
     ns_is_subjects: bool,
 ) {
@@ -313,7 +329,7 @@ fn pair(
                     kind,
                     name: name.into(),
                     target: Target::Space,
-                    needs: needs.iter().map(|s| s.to_string()).collect(),
+                    needs: needs.iter().map(|&n| n.clone()).collect(),
                     now: now.to_vec(),
                 });
             }
@@ -356,7 +372,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
     };
     match target {
         Target::Space => {
-            let enable = format!("{}=true", a.enabled.path);
+            let enable = Need::is(&a.enabled.path, true);
             let now = vec![cause(&a.enabled), cause(&a.external)];
             // The writer in the Argo CD namespace (Argo CD on this cluster) ...
             let writer = (a.enabled.value && !a.external.value).then(|| {
@@ -367,7 +383,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                 ];
                 (Rule::secrets(WRITER_VERBS, &[]), ns.clone(), because)
             });
-            let off = format!("{}=false", a.external.path);
+            let off = Need::is(&a.external.path, false);
             pair(
                 &mut objects,
                 &mut skipped,
@@ -387,7 +403,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     because,
                 )
             });
-            let on_ext = format!("{}=true", a.external.path);
+            let on_ext = Need::is(&a.external.path, true);
             pair(
                 &mut objects,
                 &mut skipped,
@@ -430,7 +446,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     kind: Kind::Namespace,
                     name: e.namespace.value.clone(),
                     target,
-                    needs: vec![format!("{}=true", e.enabled.path)],
+                    needs: vec![Need::is(&e.enabled.path, true)],
                     now: vec![cause(&e.enabled)],
                 });
             }
@@ -499,8 +515,8 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                         name: name.into(),
                         target,
                         needs: vec![
-                            format!("{}=true", a.enabled.path),
-                            format!("{}=true", a.external.path),
+                            Need::is(&a.enabled.path, true),
+                            Need::is(&a.external.path, true),
                         ],
                         now: vec![cause(&a.enabled), cause(&a.external)],
                     });

@@ -56,9 +56,10 @@
 //! argument of that flag), `flag` (`flag`), `input` (`document`, `line`, optional `source`),
 //! `env` (`name`) or `default`.
 
-use crate::diag::{Code, Origin};
+use crate::decide::Decision;
+use crate::diag::Origin;
 use crate::pipeline::Settings;
-use crate::plan::{self, Cause, Kind, Plan, Planned, Skipped, Subject, SubjectRule, Target};
+use crate::plan::{self, Cause, Kind, Planned, Skipped, Subject, SubjectRule, Target};
 use crate::render;
 use crate::scan::{ControllerDeployment, Scan};
 use crate::values::features::Features;
@@ -197,8 +198,7 @@ fn needs(s: &Skipped) -> Vec<WhyNeed> {
     s.needs
         .iter()
         .map(|n| {
-            let (path, raw) = n.split_once('=').unwrap_or((n.as_str(), "true"));
-            let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.into()));
+            let (path, value) = (n.path.as_str(), n.value.clone());
             match s.now.iter().find(|c| c.path == path) {
                 Some(c) => WhyNeed {
                     path: path.into(),
@@ -299,7 +299,7 @@ fn why_subject(s: &Subject, scan: &Scan, used: bool) -> WhySubject {
     }
 }
 
-fn why_object(target: Target, o: &Planned, written: bool, present: &[String]) -> WhyObject {
+fn why_object(target: Target, o: &Planned, written: bool, present: Option<&Origin>) -> WhyObject {
     WhyObject {
         kind: o.kind,
         api_version: o.api_version,
@@ -308,7 +308,10 @@ fn why_object(target: Target, o: &Planned, written: bool, present: &[String]) ->
         target,
         source: render::source_name(target, o),
         written,
-        already_in_input: if written { vec![] } else { present.to_vec() },
+        already_in_input: match (written, present) {
+            (false, Some(o)) => vec![o.to_string()],
+            _ => vec![],
+        },
         because: o.because.iter().map(why_cause).collect(),
         uses_subject: o.uses_subject,
         notes: o.notes.clone(),
@@ -316,24 +319,14 @@ fn why_object(target: Target, o: &Planned, written: bool, present: &[String]) ->
 }
 
 /// Build the explanation from what [`crate::decide::decide`] returned for this run.
-///
-/// `write` is `decide`'s per-object flag (false: the input already has the object) and
-/// `notes` its infos, whose origins say where the input has it.
-pub fn explain(
-    settings: &Settings,
-    features: &Features,
-    scan: &Scan,
-    plan: &Plan,
-    subject: &Subject,
-    write: &[bool],
-    notes: &[crate::diag::Diagnostic],
-) -> Why {
-    // Only a Namespace is ever skipped for being present, and a plan holds at most one.
-    let present: Vec<String> = notes
-        .iter()
-        .filter(|d| d.code == Code::NamespacePresent)
-        .filter_map(|d| d.origin.as_ref().map(ToString::to_string))
-        .collect();
+pub fn explain(settings: &Settings, features: &Features, scan: &Scan, decision: &Decision) -> Why {
+    let Decision {
+        plan,
+        subject,
+        write,
+        present,
+        ..
+    } = decision;
     let generated: Vec<WhyObject> = plan
         .objects
         .iter()
@@ -343,7 +336,7 @@ pub fn explain(
                 plan.target,
                 o,
                 write.get(i).copied().unwrap_or(true),
-                &present,
+                present.get(i).and_then(Option::as_ref),
             )
         })
         .collect();

@@ -83,17 +83,8 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
             return EXIT_INVALID;
         }
     };
-    let spaces_postrender::decide::Decision {
-        plan,
-        subject,
-        notes,
-        write,
-        ..
-    } = decision;
-    let explanation = spaces_postrender::why::explain(
-        &settings, &features, &scan, &plan, &subject, &write, &notes,
-    );
-    report.extend(notes);
+    let explanation = spaces_postrender::why::explain(&settings, &features, &scan, &decision);
+    report.extend(decision.notes);
     if finish_report(&mut report, run.strict) {
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
