@@ -3,9 +3,9 @@
 //! the application's source directory, with ARGOCD_APP_* and ARGOCD_ENV_* set), with the real
 //! Helm v3.17.3 and this binary as the only `helm` and `spaces-postrender` on PATH.
 
-mod integrations_support;
+mod common;
 
-use integrations_support::*;
+use common::e2e::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

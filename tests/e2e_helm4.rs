@@ -2,9 +2,9 @@
 //! temporary HELM_DATA_HOME and run by the real Helm v4.1.4 from `.ci/install-tools.sh`.
 //! Never skipped: a missing tool fails the test.
 
-mod integrations_support;
+mod common;
 
-use integrations_support::*;
+use common::e2e::*;
 use std::path::PathBuf;
 use std::process::Command;
 

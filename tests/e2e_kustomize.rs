@@ -5,10 +5,9 @@
 //! missing tool fails the test.
 
 mod common;
-mod integrations_support;
 
+use common::e2e::*;
 use common::Kubectl;
-use integrations_support::*;
 use std::path::Path;
 use std::process::Command;
 

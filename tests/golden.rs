@@ -4,7 +4,7 @@
 //! stderr). Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`, then read the diff.
 
 mod common;
-use common::{golden, read, run};
+use common::{golden_check, read, run};
 
 struct Case {
     name: &'static str,
@@ -215,24 +215,29 @@ fn run_case(c: &Case) -> std::process::Output {
     run(c.args, &stdin, &case_env(c))
 }
 
+/// Every case runs and every failure is reported, so that one stale case does not hide the
+/// others.
 #[test]
 fn golden_cases() {
+    let mut failures = vec![];
     for c in cases() {
         let out = run_case(&c);
         let code = out.status.code().unwrap_or(-1);
-        golden(&format!("golden/{}.yaml", c.name), &out.stdout);
         let mut err = format!("# exit code: {code}\n").into_bytes();
         err.extend_from_slice(&out.stderr);
-        golden(&format!("golden/{}.stderr", c.name), &err);
+        failures.extend(golden_check(&format!("golden/{}.yaml", c.name), &out.stdout).err());
+        failures.extend(golden_check(&format!("golden/{}.stderr", c.name), &err).err());
         // Failures print nothing on stdout (SPEC §3).
-        if code != 0 {
-            assert!(
-                out.stdout.is_empty(),
-                "{}: stdout must be empty on failure",
-                c.name
-            );
+        if code != 0 && !out.stdout.is_empty() {
+            failures.push(format!("{}: stdout must be empty on failure", c.name));
         }
     }
+    assert!(
+        failures.is_empty(),
+        "{} golden case(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// A second run over the tool's own output with the same values is the identity.

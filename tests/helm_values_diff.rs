@@ -9,8 +9,10 @@
 //!
 //! The real Helm binary comes from `.ci/install-tools.sh`; if that fails, the test fails.
 
+mod common;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// What a case expects.
@@ -202,40 +204,6 @@ const CASES: &[Case] = &[
     fails("too-many-name-levels", &["--set=a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a=1"]),
 ];
 
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `.ci/install-tools.sh` and returns the tools directory (its last line of output).
-fn tools_dir() -> PathBuf {
-    let out = Command::new("bash")
-        .arg(".ci/install-tools.sh")
-        .current_dir(manifest_dir())
-        .output()
-        .expect("run bash .ci/install-tools.sh");
-    assert!(
-        out.status.success(),
-        ".ci/install-tools.sh failed ({}); the Helm differential test needs the real helm3 binary:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let dir = stdout
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_else(|| panic!(".ci/install-tools.sh printed no tools directory"))
-        .trim()
-        .to_string();
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.join("helm3").is_file(),
-        "{} has no helm3 after .ci/install-tools.sh",
-        dir.display()
-    );
-    dir
-}
-
 fn expand(args: &[&str], tmp: &Path) -> Vec<String> {
     let t = tmp.to_str().expect("temporary directory path is UTF-8");
     args.iter().map(|a| a.replace("{tmp}", t)).collect()
@@ -316,8 +284,8 @@ fn helm3_and_spaces_postrender_agree_on_values() {
         assert!(names.insert(c.name), "duplicate case name {}", c.name);
     }
 
-    let helm = tools_dir().join("helm3");
-    let work = manifest_dir().join("tests/fixtures-helm");
+    let helm = common::tools().join("helm3");
+    let work = common::root().join("tests/fixtures-helm");
     let tmp = tempfile::tempdir().expect("temporary directory");
     std::fs::write(tmp.path().join("hello.txt"), "hello\nworld ✓\n").expect("write hello.txt");
     std::fs::write(tmp.path().join("commas.txt"), "a,b=c{d}").expect("write commas.txt");

@@ -4,13 +4,15 @@
 //!
 //! Regenerate the golden files after an intended change (and read the diff before committing):
 //!
-//!     UPDATE_GOLDEN=1 cargo test --test krm
+//!     UPDATE_GOLDEN=1 cargo test --test krm   (the one switch: `1`, nothing else)
 //!
 //! Besides the golden comparison, each fixture is checked against the KRM functions spec
 //! (kustomize `functions-spec.md`) and this tool's contract: exit 1 exactly when a result is an
 //! error; every result has a severity; `field` only with `resourceRef`; the automatic mode (no
 //! subcommand) gives the same answer; every input annotation survives; a second run over the
 //! output changes nothing.
+
+mod common;
 
 use serde_json::Value;
 use std::io::Write;
@@ -115,8 +117,6 @@ fn identity(item: &Value) -> (Value, Value, Value, Value) {
 
 #[test]
 fn golden_resource_lists() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let golden_dir = root().join("golden/krm");
     let mut failures = vec![];
     for fx in fixtures() {
         let name = fx
@@ -125,23 +125,8 @@ fn golden_resource_lists() {
             .unwrap_or_default();
         let input = std::fs::read(&fx).unwrap_or_else(|e| panic!("{name}: {e}"));
         let r = run(&["krm"], &input);
-        let golden = golden_dir.join(&name);
-        if update {
-            std::fs::create_dir_all(&golden_dir).unwrap_or_else(|e| panic!("{e}"));
-            std::fs::write(&golden, &r.stdout).unwrap_or_else(|e| panic!("{e}"));
-        }
-        let want = std::fs::read(&golden).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (run UPDATE_GOLDEN=1 cargo test --test krm)",
-                golden.display()
-            )
-        });
-        if want != r.stdout {
-            failures.push(format!(
-                "{name}: output differs from golden/krm/{name}\n--- golden\n{}\n+++ got\n{}",
-                String::from_utf8_lossy(&want),
-                String::from_utf8_lossy(&r.stdout)
-            ));
+        if let Err(e) = common::golden_check(&format!("golden/krm/{name}"), &r.stdout) {
+            failures.push(e);
             continue;
         }
         check_contract(&name, &input, &r);

@@ -1,9 +1,9 @@
 //! `completions <shell>` and `man`: generated from the clap definitions, so they always list
 //! the real subcommands and flags.
 
-mod integrations_support;
+mod common;
 
-use integrations_support::*;
+use common::e2e::*;
 use std::process::Command;
 
 fn out(args: &[&str]) -> String {

@@ -7,8 +7,10 @@
 //!
 //! Golden files live in `golden/why/<case>.txt` (human) and `golden/why/<case>.json`.
 
+mod common;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spaces-postrender");
@@ -99,32 +101,9 @@ fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
     }
 }
 
-fn golden_path(name: &str) -> PathBuf {
-    Path::new(ROOT).join("golden").join("why").join(name)
-}
-
 fn assert_golden(name: &str, actual: &str) {
-    let path = golden_path(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty()) {
-        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir golden/why");
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; create it with `UPDATE_GOLDEN=1 cargo test --test why`",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff = spaces_postrender::golden::unified_diff(
-            &format!("golden/why/{name}"),
-            expected.as_bytes(),
-            actual.as_bytes(),
-        );
-        panic!(
-            "golden/why/{name} is stale (regenerate with `UPDATE_GOLDEN=1 cargo test --test why` if intended):\n{diff}"
-        );
+    if let Err(e) = common::golden_check(&format!("golden/why/{name}"), actual.as_bytes()) {
+        panic!("{e}");
     }
 }
 

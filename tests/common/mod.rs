@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod e2e;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -66,25 +68,39 @@ pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
-/// Compare `actual` with the golden file, or rewrite it when UPDATE_GOLDEN=1.
-pub fn golden(path: &str, actual: &[u8]) {
+/// Whether golden files are being regenerated: `UPDATE_GOLDEN=1`, and only that (the one
+/// switch of every golden test in this repository).
+pub fn updating_golden() -> bool {
+    std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1")
+}
+
+/// Compare `actual` with the golden file (a path from the repository root), or rewrite it when
+/// regenerating. `Err` is the failure, with a unified diff.
+pub fn golden_check(path: &str, actual: &[u8]) -> Result<(), String> {
     let p = root().join(path);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
+    if updating_golden() {
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(&p, actual).expect("write golden");
-        return;
+        return Ok(());
     }
-    let expected = std::fs::read(&p).unwrap_or_else(|e| {
-        panic!("golden file {path} missing ({e}); run UPDATE_GOLDEN=1 cargo test")
-    });
-    if expected != actual {
-        let e = String::from_utf8_lossy(&expected);
-        let a = String::from_utf8_lossy(actual);
-        let diff = similar::TextDiff::from_lines(e.as_ref(), a.as_ref())
-            .unified_diff()
-            .header(path, "actual")
-            .to_string();
-        panic!("{path} differs from the actual output (UPDATE_GOLDEN=1 cargo test regenerates; read the diff first):\n{diff}");
+    let expected = std::fs::read(&p)
+        .map_err(|e| format!("golden file {path} missing ({e}); run UPDATE_GOLDEN=1 cargo test"))?;
+    if expected == actual {
+        return Ok(());
+    }
+    let e = String::from_utf8_lossy(&expected);
+    let a = String::from_utf8_lossy(actual);
+    let diff = similar::TextDiff::from_lines(e.as_ref(), a.as_ref())
+        .unified_diff()
+        .header(path, "actual")
+        .to_string();
+    Err(format!("{path} differs from the actual output (UPDATE_GOLDEN=1 cargo test regenerates; read the diff first):\n{diff}"))
+}
+
+/// [`golden_check`], failing the test at once.
+pub fn golden(path: &str, actual: &[u8]) {
+    if let Err(e) = golden_check(path, actual) {
+        panic!("{e}");
     }
 }
 

@@ -1,6 +1,5 @@
-//! Shared by the end-to-end tests of the integrations (Helm 4 plugin, kustomize exec plugin,
+//! `common::e2e`: shared by the end-to-end tests of the integrations (Helm 4 plugin, kustomize exec plugin,
 //! Argo CD CMP): the real tools, the built binary, and running commands.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,37 +8,13 @@ use std::sync::OnceLock;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_spaces-postrender");
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use super::root;
 
-/// The directory with helm3, helm4, kubectl131 and kubectl135, installed by
-/// `.ci/install-tools.sh` (pinned versions, checked sha256). A failure fails the test: these
-/// tests are never skipped.
+/// The directory with the pinned helm3, helm4, helm42 and kubectls (`.ci/install-tools.sh`,
+/// through [`super::tools`]: one way to install them). A failure fails the test.
 pub fn tools() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(root().join(".ci/install-tools.sh"))
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run .ci/install-tools.sh: {e}"));
-        assert!(
-            out.status.success(),
-            ".ci/install-tools.sh failed (the end-to-end tests need the real tools):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let dir = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .trim()
-            .to_string();
-        let dir = PathBuf::from(dir);
-        for t in ["helm3", "helm4", "kubectl131", "kubectl135"] {
-            assert!(dir.join(t).is_file(), "{} has no {t}", dir.display());
-        }
-        dir
-    })
+    DIR.get_or_init(super::tools)
 }
 
 pub fn tool(name: &str) -> PathBuf {
