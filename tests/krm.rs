@@ -15,15 +15,7 @@
 mod common;
 
 use serde_json::Value;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_spaces-postrender");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 struct Run {
     stdout: Vec<u8>,
@@ -32,23 +24,7 @@ struct Run {
 }
 
 fn run(args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(root())
-        .env_remove("HELM_PLUGIN_NAME")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {BIN}: {e}"));
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input)
-            .unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
-    }
-    let out = child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("cannot wait for {BIN}: {e}"));
+    let out = common::run(args, input, &[]);
     Run {
         stdout: out.stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -65,7 +41,7 @@ fn parse(bytes: &[u8]) -> Value {
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/krm"))
+    let mut v: Vec<PathBuf> = std::fs::read_dir(common::root().join("fixtures/krm"))
         .unwrap_or_else(|e| panic!("fixtures/krm: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
@@ -343,7 +319,7 @@ fn each_diagnostic_kind_has_a_result() {
         ),
     ];
     for (name, codes_want) in want {
-        let input = std::fs::read(root().join("fixtures/krm").join(name))
+        let input = std::fs::read(common::root().join("fixtures/krm").join(name))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let r = run(&["krm"], &input);
         let got = codes(&parse(&r.stdout));
@@ -378,7 +354,7 @@ fn results_point_at_the_field_to_fix() {
         ),
     ];
     for (name, field, kind) in cases {
-        let input = std::fs::read(root().join("fixtures/krm").join(name))
+        let input = std::fs::read(common::root().join("fixtures/krm").join(name))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let out = parse(&run(&["krm"], &input).stdout);
         let first = &out["results"][0];
@@ -386,8 +362,8 @@ fn results_point_at_the_field_to_fix() {
         assert_eq!(first["resourceRef"]["kind"], kind, "{name}: {first}");
     }
     // The quoted boolean says how to fix it where it was written.
-    let input =
-        std::fs::read(root().join("fixtures/krm/error-quoted-true.yaml")).unwrap_or_default();
+    let input = std::fs::read(common::root().join("fixtures/krm/error-quoted-true.yaml"))
+        .unwrap_or_default();
     let out = parse(&run(&["krm"], &input).stdout);
     let msg = out["results"][0]["message"].as_str().unwrap_or("");
     assert!(msg.contains("without quotes under values:"), "{msg}");
@@ -395,8 +371,8 @@ fn results_point_at_the_field_to_fix() {
 
 #[test]
 fn rerun_replaces_generated_items_in_place() {
-    let input =
-        std::fs::read(root().join("fixtures/krm/rerun-replaces-in-place.yaml")).unwrap_or_default();
+    let input = std::fs::read(common::root().join("fixtures/krm/rerun-replaces-in-place.yaml"))
+        .unwrap_or_default();
     let r = run(&["krm"], &input);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out = parse(&r.stdout);
@@ -462,8 +438,8 @@ fn not_a_resource_list_is_refused_with_nothing_on_stdout() {
 
 #[test]
 fn flags_with_a_resource_list_are_a_usage_error() {
-    let input =
-        std::fs::read(root().join("fixtures/krm/own-config-argocd.yaml")).unwrap_or_default();
+    let input = std::fs::read(common::root().join("fixtures/krm/own-config-argocd.yaml"))
+        .unwrap_or_default();
     let r = run(&["--set", "features.alpha.eso.enabled=true"], &input);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stdout.is_empty());
@@ -472,7 +448,8 @@ fn flags_with_a_resource_list_are_a_usage_error() {
 
 #[test]
 fn manifests_are_not_mistaken_for_a_resource_list() {
-    let input = std::fs::read(root().join("fixtures/input/spaces.yaml")).unwrap_or_default();
+    let input =
+        std::fs::read(common::root().join("fixtures/input/spaces.yaml")).unwrap_or_default();
     let r = run(&[], &input);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
@@ -485,8 +462,8 @@ fn manifests_are_not_mistaken_for_a_resource_list() {
 /// never saw (integrity issue, defect 16).
 #[test]
 fn item_problems_name_the_item_not_a_line() {
-    let input =
-        std::fs::read(root().join("fixtures/krm/error-conflict-with-item.yaml")).expect("fixture");
+    let input = std::fs::read(common::root().join("fixtures/krm/error-conflict-with-item.yaml"))
+        .expect("fixture");
     let r = run(&["krm"], &input);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("(ResourceList items["), "{}", r.stderr);

@@ -2,6 +2,9 @@
 //! schema (vendored in `tests/schemas/`, see its README for the source), one result per
 //! diagnostic at the diagnostic's line and column, stable rule ids.
 
+mod common;
+use common::Out;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,26 +13,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_spaces-postrender");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const BAD: &str = "fixtures/why/bad.yaml";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(args: &[&str]) -> Out {
-    let o = Command::new(BIN)
-        .current_dir(ROOT)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run spaces-postrender");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(o.stdout).expect("utf-8"),
-        stderr: String::from_utf8(o.stderr).expect("utf-8"),
-    }
+    common::run_out(args, b"", &[])
 }
 
 fn schema(name: &str) -> Value {

@@ -8,12 +8,11 @@
 //! Golden files live in `golden/why/<case>.txt` (human) and `golden/why/<case>.json`.
 
 mod common;
+use common::Out;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spaces-postrender");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The reference document's on-cluster flags (`${...}` filled in).
@@ -64,41 +63,11 @@ const SET_ESO: &[&str] = &[
     "features.alpha.eso.namespace=external-secrets",
 ];
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Run the binary in the repository root (so paths in the output are repository-relative),
-/// with a clean environment for the variables it reads.
+/// `stdin` the named fixture.
 fn run(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(ROOT)
-        .args(args)
-        .env_remove("HELM_NAMESPACE")
-        .env_remove("HELM_PLUGIN_NAME")
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    match stdin {
-        Some(f) => {
-            let file = std::fs::File::open(Path::new(ROOT).join(f)).expect("stdin fixture");
-            cmd.stdin(file);
-        }
-        None => {
-            cmd.stdin(Stdio::null());
-        }
-    }
-    let o = cmd.output().expect("run spaces-postrender");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(o.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(o.stderr).expect("utf-8 stderr"),
-    }
+    let input = stdin.map(common::read).unwrap_or_default();
+    common::run_out(args, &input, env)
 }
 
 fn assert_golden(name: &str, actual: &str) {

@@ -26,11 +26,28 @@ pub fn run(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     run_cmd(&mut cmd, stdin)
 }
 
+/// What a run printed, as text, and its exit code.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// [`run`], with the output as UTF-8 text.
+pub fn run_out(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Out {
+    let o = run(args, stdin, env);
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(o.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(o.stderr).expect("utf-8 stderr"),
+    }
+}
+
 /// Run any command with `stdin` bytes (written from a thread, so a large input cannot
 /// deadlock), stdout and stderr captured; the output whatever the exit code. The variables
 /// the tool reads are removed unless `cmd` sets them.
 pub fn run_cmd(cmd: &mut Command, stdin: &[u8]) -> Output {
-    for var in ["HELM_NAMESPACE", "HELM_PLUGIN_NAME"] {
+    for var in ["HELM_NAMESPACE", "HELM_PLUGIN_NAME", "NO_COLOR"] {
         if !cmd.get_envs().any(|(k, _)| k == var) {
             cmd.env_remove(var);
         }
