@@ -30,7 +30,7 @@ pub const NOTHING_LEFT: &[u8] =
 /// meaning. It does not when the document ends inside a literal or folded block scalar that
 /// keeps its final line break (`echo hi` would become `echo hi\n`); any other ending (a plain
 /// or quoted scalar, a comment, a `|-` block) reads the same with the break.
-fn newline_keeps_meaning(bytes: &[u8]) -> bool {
+pub fn newline_keeps_meaning(bytes: &[u8]) -> bool {
     use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
     let Ok(text) = std::str::from_utf8(bytes) else {
         return false;

@@ -39,6 +39,9 @@ pub fn options() -> Options {
 pub fn manifest_options() -> Options {
     let mut o = options();
     o.duplicate_keys = DuplicateKeyPolicy::LastWins;
+    // `.inf` and `.nan` are valid values of a manifest; what is read from it is its identity,
+    // so they may become null in the reading.
+    o.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     o
 }
 

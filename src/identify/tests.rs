@@ -183,3 +183,12 @@ fn errors_point_at_a_line_of_the_document() {
         .expect_err("unclosed quote");
     assert!(e.line <= 4, "{e:?}");
 }
+
+#[test]
+fn non_finite_floats_do_not_stop_the_full_reading() {
+    // An alias sends the document to the full parse, which must read `.inf`/`.nan` (valid
+    // values of a manifest) without failing.
+    let o = one("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: &l {app: x}\n  annotations: *l\ndata:\n  r: .inf\n  n: .nan\n");
+    assert_eq!(o.name.as_deref(), Some("a"));
+    assert_eq!(o.kind.as_deref(), Some("ConfigMap"));
+}

@@ -192,6 +192,15 @@ impl<'a> Layout<'a> {
         if !root_seen {
             return Err("standard input holds no ResourceList".into());
         }
+        for (i, (k, m, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(k2, ..)| k2 == k) {
+                return Err(format!(
+                    "the ResourceList has the key `{}` twice (line {}); YAML readers disagree on which one counts",
+                    crate::front::krm::layout::printable(k),
+                    m.line()
+                ));
+            }
+        }
         let scalar = |name: &str| {
             entries
                 .iter()
@@ -265,7 +274,7 @@ impl<'a> Layout<'a> {
                 .map(|&(s, e, is_mapping)| {
                     let raw = byte_at(text, &lines, s)..byte_at(text, &lines, e);
                     Item {
-                        doc: standalone(&text[raw.clone()], 0),
+                        doc: standalone(&text[raw.clone()], s.col()),
                         is_mapping,
                         raw,
                     }
@@ -282,6 +291,13 @@ impl<'a> Layout<'a> {
             items_not_a_list,
             shape: Shape::Flow,
         })
+    }
+
+    /// The text of item `i` as it stands in the list.
+    pub fn raw(&self, i: usize) -> &str {
+        self.items
+            .get(i)
+            .map_or("", |it| &self.text[it.raw.clone()])
     }
 
     /// The answer: `entries` (what to write for each item, in order, then the new ones) and
@@ -370,13 +386,13 @@ impl<'a> Layout<'a> {
                     let Some(item) = self.items.get(*i) else {
                         continue;
                     };
-                    let text = &self.text[item.raw.clone()];
                     if block {
-                        out.push_str(text);
+                        out.push_str(&self.text[item.raw.clone()]);
                         line_end(out);
                     } else {
+                        // Written afresh: the node's own text, its lines shifted under `- `.
                         out.push_str("- ");
-                        indent_rest(out, text, "  ");
+                        indent_rest(out, item.doc.trim_end_matches('\n'), "  ");
                         line_end(out);
                     }
                 }
@@ -402,6 +418,19 @@ pub enum Entry {
 
 fn is_null(v: &Value) -> bool {
     matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
+}
+
+/// A key as a message may show it: only plain name characters (a key is not data, but keep
+/// messages free of anything unexpected).
+pub fn printable(k: &str) -> String {
+    if k.len() <= 64
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+    {
+        k.to_string()
+    } else {
+        "(a key)".to_string()
+    }
 }
 
 /// The byte offset of each line's start (line 1 at index 0).

@@ -44,22 +44,23 @@ pub struct Output {
     pub code: i32,
 }
 
-/// YAML options for the functionConfig: as the rest of the tool, plus YAML 1.1 octals.
-fn options() -> serde_saphyr::Options {
+/// YAML options for the functionConfig: as the rest of the tool, plus YAML 1.1 octals; a
+/// `.inf` somewhere in it is read as that text (JSON values cannot hold it).
+fn config_options() -> serde_saphyr::Options {
     let mut o = spaces_postrender::yamlio::options();
     o.legacy_octal_numbers = true;
+    o.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
     o
 }
 
+/// The answer to an input that is no ResourceList this function can read: nothing on stdout
+/// (there is no list to answer), the error on stderr, exit 1.
 fn fail(message: String) -> Output {
+    let d = Diagnostic::error(Code::KrmInput, "", message)
+        .hint("the input is not a ResourceList this function can answer; nothing was written");
     Output {
         stdout: vec![],
-        stderr: format!(
-            "{}\n",
-            Diagnostic::error(Code::KrmInput, "", message).hint(
-                "the input is not a ResourceList this function can answer; nothing was written"
-            )
-        ),
+        stderr: format!("{d}\n"),
         code: EXIT_INVALID,
     }
 }
@@ -202,6 +203,13 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
         return fail("standard input is not UTF-8 text".into());
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A bare CR is a YAML line break, but items are cut at LF: refuse it rather than misread.
+    let bytes = text.as_bytes();
+    if let Some(at) = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
+    {
+        let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count();
+        return fail(format!("line {line} ends with a bare carriage return (CR without LF); write line breaks as LF or CRLF"));
+    }
     let layout = match Layout::read(text) {
         Ok(l) => l,
         Err(m) => return fail(m),
@@ -219,7 +227,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     }
     let config: Option<Value> = match &layout.function_config {
         None => None,
-        Some(doc) => match serde_saphyr::from_str_with_options::<Value>(doc, options()) {
+        Some(doc) => match serde_saphyr::from_str_with_options::<Value>(doc, config_options()) {
             Ok(Value::Null) => None,
             Ok(v) => Some(v),
             Err(e) => {
@@ -233,6 +241,18 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     };
     let mut report = Report::default();
     for (i, it) in layout.items.iter().enumerate() {
+        let raw = layout.raw(i);
+        if !raw.ends_with('\n') && !pipeline::newline_keeps_meaning(raw.as_bytes()) {
+            report.push(
+                Diagnostic::error(
+                    Code::NoFinalNewline,
+                    "",
+                    format!("items[{i}] ends without a line break inside a value (a block scalar): the answer would add one to that value"),
+                )
+                .at(Some(Origin::Item { index: i }))
+                .hint("end the ResourceList with a line break"),
+            );
+        }
         if !it.is_mapping {
             report.push(
                 Diagnostic::error(
@@ -444,6 +464,79 @@ fn annotations(doc: &str) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HEAD: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n";
+
+    fn items_of(o: &Output) -> Vec<Value> {
+        let v: Value = serde_saphyr::from_slice_with_options(
+            &o.stdout,
+            spaces_postrender::yamlio::manifest_options(),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+        v["items"].as_array().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn duplicate_top_level_keys_are_refused_without_echoing_the_input() {
+        let input = format!("{HEAD}items:\n- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: a}}}}\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: b}}\n  stringData: {{password: hunter2}}\n");
+        let o = run(input.as_bytes(), None);
+        assert_eq!(o.code, EXIT_INVALID);
+        assert!(o.stdout.is_empty());
+        assert!(o.stderr.contains("`items` twice"), "{}", o.stderr);
+        assert!(!o.stderr.contains("hunter2"));
+        let o = run(
+            format!("{HEAD}kind: ConfigMap\nitems: []\n").as_bytes(),
+            None,
+        );
+        assert!(o.stderr.contains("`kind` twice"), "{}", o.stderr);
+    }
+
+    #[test]
+    fn bare_carriage_returns_are_refused_cleanly() {
+        let o = run(
+            b"apiVersion: config.kubernetes.io/v1\rkind: ResourceList\ritems: []\r",
+            None,
+        );
+        assert_eq!(o.code, EXIT_INVALID);
+        assert!(o.stderr.contains("bare carriage return"), "{}", o.stderr);
+        // CRLF is fine.
+        let o = run(
+            b"apiVersion: config.kubernetes.io/v1\r\nkind: ResourceList\r\nitems: []\r\n",
+            None,
+        );
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+    }
+
+    #[test]
+    fn non_finite_floats_pass_even_where_the_full_reading_is_needed() {
+        let item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    labels: &l {app: x}\n    annotations: *l\n  data:\n    ratio: .inf\n";
+        let input = format!("{HEAD}items:\n{item}");
+        let o = run(input.as_bytes(), None);
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+        assert!(String::from_utf8_lossy(&o.stdout).contains(item));
+    }
+
+    #[test]
+    fn an_indented_list_is_read_and_answered() {
+        let input = "  apiVersion: config.kubernetes.io/v1\n  kind: ResourceList\n  items:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n    data:\n      x: |\n        hi\n";
+        let o = run(input.as_bytes(), None);
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+        let items = items_of(&o);
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["data"]["x"], "hi\n");
+    }
+
+    #[test]
+    fn a_block_scalar_at_the_very_end_without_a_line_break_is_refused() {
+        let input = format!("{HEAD}items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a}}\n  data:\n    s: |\n      tail");
+        let o = run(input.as_bytes(), None);
+        assert_eq!(o.code, EXIT_INVALID);
+        assert!(o.stderr.contains("no-final-newline"), "{}", o.stderr);
+        // `|-` does not keep the break: adding one changes nothing.
+        let o = run(input.replace("s: |", "s: |-").as_bytes(), None);
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+        assert_eq!(items_of(&o)[0]["data"]["s"], "tail");
+    }
 
     #[test]
     fn wrong_input_is_refused_without_output() {
