@@ -4,22 +4,6 @@ mod common;
 use common::{golden, read, run};
 
 #[test]
-fn help_shows_examples_and_exit_codes() {
-    let out = run(&["--help"], b"", &[]);
-    assert!(out.status.success());
-    let s = String::from_utf8_lossy(&out.stdout);
-    for needle in [
-        "--post-renderer spaces-postrender",
-        "generate",
-        "validate",
-        "explain",
-        "Exit codes: 0 success",
-    ] {
-        assert!(s.contains(needle), "--help lacks {needle:?}:\n{s}");
-    }
-}
-
-#[test]
 fn schema_prints_the_embedded_schema() {
     let out = run(&["schema"], b"", &[]);
     assert!(out.status.success());
@@ -166,18 +150,4 @@ fn generate_output_into_a_missing_directory_names_it() {
         "{stderr}"
     );
     assert!(!stderr.contains(".spaces-postrender-"), "{stderr}");
-}
-
-/// The examples after the top-level help are printed as written, never wrapped (a wrapped
-/// command cannot be pasted), with `--help`, `-h` and `help`.
-#[test]
-fn help_examples_are_pasteable() {
-    let long = "    --set features.alpha.argocdPlugin.enabled=true --set features.alpha.argocdPlugin.target.secretNamespace=argocd\n";
-    for args in [&["--help"][..], &["-h"][..], &["help"][..]] {
-        let out = run(args, b"", &[("COLUMNS", "40")]);
-        assert!(out.status.success());
-        let s = String::from_utf8_lossy(&out.stdout);
-        assert!(s.contains(long), "{args:?}: the example is wrapped:\n{s}");
-        assert!(s.contains("Exit codes: 0 success"), "{s}");
-    }
 }
