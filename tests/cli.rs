@@ -1,4 +1,6 @@
-//! The informational commands: `--help`, `schema`, `explain`, `validate --show-values`.
+//! `schema`: what a case file (tests/cmd) cannot say without a second copy of the schema.
+//! Every other informational command (`--help`, `explain`, `validate --show-values`) is a case
+//! under tests/cmd.
 
 mod common;
 use common::{read, run};
@@ -10,39 +12,4 @@ fn schema_prints_the_embedded_schema() {
     assert_eq!(out.stdout, read("schemas/values.schema.json"));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
-}
-
-#[test]
-fn values_from_stdin_for_generate() {
-    let values = read("fixtures/values/eso.yaml");
-    let out = run(
-        &["generate", "-f", "-", "--target", "control-plane"],
-        &values,
-        &[],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Namespace"));
-}
-
-/// A golden file in a missing directory names that directory, not an internal temporary file.
-#[test]
-fn generate_output_into_a_missing_directory_names_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let target = dir.path().join("nodir/x.yaml");
-    let o = run(
-        &["generate", "--output", target.to_str().expect("utf-8")],
-        b"",
-        &[],
-    );
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr.contains("cannot create a file in") && stderr.contains("nodir"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(".spaces-postrender-"), "{stderr}");
 }
