@@ -1,6 +1,8 @@
 //! One case per kind of bad value, with the exact diagnostic pinned: the whole stderr in
 //! `golden/diagnostics/<case>.txt` (regenerate with `UPDATE_GOLDEN=1 cargo test --test diagnostics`)
 //! and the key line inline below, so a reader sees the message next to the case.
+//! Single commands with their whole output (usage errors, `validate --diagnostics json`, the
+//! namespace alias, a clean Spaces values file) are cases under tests/cmd (`validate-*`).
 
 mod common;
 use common::{golden, run};
@@ -190,97 +192,4 @@ fn every_problem_is_reported_at_once() {
     ] {
         assert!(stderr.contains(needle), "missing {needle} in\n{stderr}");
     }
-}
-
-#[test]
-fn json_diagnostics_are_machine_readable() {
-    let out = run(
-        &[
-            "validate",
-            "-f",
-            "fixtures/bad-values/string-true.yaml",
-            "--diagnostics",
-            "json",
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    assert_eq!(v["errors"], 1);
-    let d = &v["diagnostics"][0];
-    assert_eq!(d["severity"], "error");
-    assert_eq!(d["code"], "wrong-type");
-    assert_eq!(d["path"], "features.alpha.argocdPlugin.enabled");
-    assert_eq!(
-        d["origin"],
-        serde_json::json!({"kind": "file", "file": "fixtures/bad-values/string-true.yaml", "line": 4, "column": 16})
-    );
-}
-
-#[test]
-fn exit_code_2_for_usage_errors() {
-    let out = run(&["--no-such-flag"], b"", &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let out = run(&["explain", "features.alpha.nope"], b"", &[]);
-    assert_eq!(out.status.code(), Some(2));
-}
-
-/// Both names set to the same namespace is clean, also under --strict; different is an error.
-#[test]
-fn namespace_alias_equal_is_clean() {
-    let o = run(
-        &[
-            "validate",
-            "--strict",
-            "--set",
-            "features.alpha.argocdPlugin.target.namespace=gitops",
-            "--set",
-            "features.alpha.argocdPlugin.target.secretNamespace=gitops",
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(0));
-    assert!(
-        !String::from_utf8_lossy(&o.stderr).contains("namespace"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let o = run(
-        &[
-            "validate",
-            "--set",
-            "features.alpha.argocdPlugin.target.namespace=gitops",
-            "--set",
-            "features.alpha.argocdPlugin.target.secretNamespace=other",
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("error[alias-conflict]"));
-}
-
-/// A real-shaped Spaces values file (other alpha features with the nested keys the public
-/// Spaces reference documents) passes `validate --strict` without a word.
-#[test]
-fn a_real_shaped_spaces_values_file_is_clean_under_strict() {
-    let o = run(
-        &[
-            "validate",
-            "--strict",
-            "-f",
-            "fixtures/values/spaces-reference.yaml",
-        ],
-        b"",
-        &[],
-    );
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
-    assert!(
-        !stderr.contains("warning") && !stderr.contains("error"),
-        "{stderr}"
-    );
 }

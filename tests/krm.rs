@@ -11,6 +11,9 @@
 //! error; every result has a severity; `field` only with `resourceRef`; the automatic mode (no
 //! subcommand) gives the same answer; every input annotation survives; a second run over the
 //! output changes nothing.
+//!
+//! The command-line cases (input that is not a ResourceList, flags given with one, problems
+//! named by item) are under tests/cmd (`krm-*`, `usage-*`).
 
 mod common;
 
@@ -413,82 +416,4 @@ fn rerun_replaces_generated_items_in_place() {
         Some(7),
         "regenerated content"
     );
-}
-
-#[test]
-fn not_a_resource_list_is_refused_with_nothing_on_stdout() {
-    let r = run(
-        &["krm"],
-        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
-    );
-    assert_eq!(r.code, 1);
-    assert!(r.stdout.is_empty());
-    assert!(
-        r.stderr.contains("not a config.kubernetes.io/v1"),
-        "{}",
-        r.stderr
-    );
-    let r = run(
-        &["krm"],
-        b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n",
-    );
-    assert_eq!(r.code, 1);
-    assert!(r.stdout.is_empty());
-}
-
-#[test]
-fn flags_with_a_resource_list_are_a_usage_error() {
-    let input = std::fs::read(common::root().join("fixtures/krm/own-config-argocd.yaml"))
-        .unwrap_or_default();
-    let r = run(&["--set", "features.alpha.eso.enabled=true"], &input);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stdout.is_empty());
-    assert!(r.stderr.contains("functionConfig"), "{}", r.stderr);
-}
-
-#[test]
-fn manifests_are_not_mistaken_for_a_resource_list() {
-    let input =
-        std::fs::read(common::root().join("fixtures/input/spaces.yaml")).unwrap_or_default();
-    let r = run(&[], &input);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.starts_with(&input),
-        "post-render mode passes the input through"
-    );
-}
-
-/// A problem with an item names the item (`items[N]`), not a line of a stream the caller
-/// never saw (integrity issue, defect 16).
-#[test]
-fn item_problems_name_the_item_not_a_line() {
-    let input = std::fs::read(common::root().join("fixtures/krm/error-conflict-with-item.yaml"))
-        .expect("fixture");
-    let r = run(&["krm"], &input);
-    assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("(ResourceList items["), "{}", r.stderr);
-    assert!(!r.stderr.contains("line"), "{}", r.stderr);
-}
-
-/// Every command-line option is a usage error when stdin is a ResourceList, even one given with
-/// its default value (the functionConfig decides; a silently ignored flag would mislead).
-#[test]
-fn options_are_refused_for_a_resource_list_even_at_their_defaults() {
-    let input = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n";
-    for args in [
-        &["--target", "space"][..],
-        &["--diagnostics", "human"][..],
-        &["--strict"][..],
-        &["--target", "control-plane"][..],
-    ] {
-        let r = run(args, input);
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stdout.is_empty(), "{args:?}");
-        assert!(
-            r.stderr.contains("standard input is a KRM ResourceList"),
-            "{}",
-            r.stderr
-        );
-    }
-    assert_eq!(run(&[], input).code, 0);
 }

@@ -6,6 +6,9 @@
 //!     UPDATE_GOLDEN=1 cargo test --test why
 //!
 //! Golden files live in `golden/why/<case>.txt` (human) and `golden/why/<case>.json`.
+//! `--format json` and its old spelling `--output json`, `--input FILE`, and values on standard
+//! input are cases under tests/cmd (`why-*`); the first three compare with the golden
+//! `subject-deployment` files here.
 
 mod common;
 use common::Out;
@@ -549,24 +552,4 @@ fn strict_makes_warnings_fail() {
     let strict = run(&["why", "--strict", "-f", values], None, &[]);
     assert_eq!(strict.code, 1);
     assert_eq!(strict.stdout, "");
-}
-
-#[test]
-fn values_on_stdin_mean_no_manifests_on_stdin() {
-    let out = run(
-        &["why", "-f", "-", "--output", "json"],
-        Some("fixtures/why/on-cluster.yaml"),
-        &[],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let v: Value = serde_json::from_str(&out.stdout).expect("json");
-    assert_eq!(v["generated"][0]["because"][0]["from"], "<stdin>:10:16");
-    assert_eq!(v["subject"]["rule"], "default");
-    let both = run(
-        &["why", "-f", "-", "--input", "-"],
-        Some("fixtures/why/on-cluster.yaml"),
-        &[],
-    );
-    assert_eq!(both.code, 1);
-    assert!(both.stderr.contains("cannot both read standard input"));
 }

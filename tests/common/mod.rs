@@ -138,6 +138,24 @@ pub fn tools() -> PathBuf {
     .clone()
 }
 
+/// Install (or find) zsh and fish (`.ci/install-shells.sh`, Debian's packages) for the
+/// completion tests; fails the test when it cannot: they are never skipped.
+pub fn shells() {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(".ci/install-shells.sh")
+            .current_dir(root())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run .ci/install-shells.sh");
+        assert!(
+            out.status.success(),
+            "installing zsh and fish failed: the completion tests cannot run (they are never skipped)"
+        );
+    });
+}
+
 /// Run a proptest property in a thread with a large stack (proptest's recursive strategies
 /// go deep in debug builds): `default_cases` cases, or `PROPTEST_CASES` for a long local run.
 pub fn check_property<S, F>(name: &'static str, default_cases: u32, strategy: fn() -> S, test: F)
