@@ -126,6 +126,48 @@ pub fn suggest(unknown: &str, known: &[String]) -> Option<String> {
     best.map(|(_, k)| k.clone())
 }
 
+/// A top-level key that is very likely a misspelling of one this tool acts on (`featurs`,
+/// `controler`, `Features`): the chart's own keys are accepted at the top level, so the schema
+/// cannot catch these, and they would silently generate nothing (SPEC §2). The bar is high
+/// (Jaro-Winkler 0.95, and the value is a mapping) so that real chart keys such as
+/// `controlPlanes` (0.92 to `controller`) pass.
+fn misspelt_top_level(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
+    let Some(top) = values.as_object() else {
+        return vec![];
+    };
+    let known = known_keys("");
+    let mut out = vec![];
+    for (key, v) in top {
+        if known.contains(key) || !v.is_object() {
+            continue;
+        }
+        let lower = key.to_ascii_lowercase();
+        let Some(meant) = known.iter().find(|k| {
+            let k = k.to_ascii_lowercase();
+            k == lower || strsim::jaro_winkler(&lower, &k) >= 0.95
+        }) else {
+            continue;
+        };
+        if !acts_on(meant) && meant != "controller" {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::MisspeltKey,
+                key.clone(),
+                format!(
+                    "unknown key `{key}` at the top level, where spaces-postrender reads `{meant}`"
+                ),
+            )
+            .at(origins.key(key).cloned())
+            .hint(format!(
+                "did you mean `{meant}`? (`spaces-postrender explain` lists the keys it reads)"
+            )),
+        );
+    }
+    out
+}
+
 /// Validate the merged values against the schema. Returns every problem.
 pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
     let Some(v) = validator() else {
@@ -135,7 +177,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
             "the embedded values schema does not compile",
         )];
     };
-    let mut out = Vec::new();
+    let mut out = misspelt_top_level(values, origins);
     for err in v.iter_errors(values) {
         let ptr = err.instance_path().as_str().to_string();
         let path = pointer_to_dotted(&ptr);

@@ -24,8 +24,25 @@ pub(super) fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
             .into_iter()
             .map(|f| f.path)
             .collect();
-        let hint = schema::suggest(p, &known)
-            .map(|s| format!(" (did you mean `{s}`?)"))
+        // Compare the last segment with its siblings: the shared prefix of whole paths would
+        // dominate the score (`features.alpha.nope` is not `features.alpha.kine`).
+        let (parent, last) = p.rsplit_once('.').unwrap_or(("", p));
+        let siblings: Vec<String> = known
+            .iter()
+            .filter_map(|k| {
+                let (kp, kl) = k.rsplit_once('.').unwrap_or(("", k));
+                (kp == parent).then(|| kl.to_string())
+            })
+            .collect();
+        let hint = schema::suggest(last, &siblings)
+            .map(|s| {
+                let full = if parent.is_empty() {
+                    s
+                } else {
+                    format!("{parent}.{s}")
+                };
+                format!(" (did you mean `{full}`?)")
+            })
             .unwrap_or_default();
         crate::front::run::say(
             io.stderr,
