@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: memory and cost where the integrity issue found them unbounded or quadratic.
 #
-#   bash benches/integrity.sh              # prints the tables docs/performance.md quotes
-#   NS_SIZES="200000 2000000" bash benches/integrity.sh
+#   bash benches/integrity.sh              # measure, print, and write the tables into docs/performance.md
+#   NS_SIZES="200000 2000000" bash benches/integrity.sh     # other sizes: prints only
+#   QUICK=1 bash benches/integrity.sh      # small sizes, prints only
+#   DOCS= bash benches/integrity.sh        # print only; DOCS=FILE writes FILE instead
+#
+# The tables replace the section between `<!-- BEGIN benches/integrity.sh -->` and
+# `<!-- END benches/integrity.sh -->` of $DOCS (default docs/performance.md, only for a run with
+# the default sizes), through benches/doc-section.sh.
 #
 # - Namespace-heavy streams (every document a Namespace): peak RSS must stay flat as they grow.
 # - Helm 4 input (every document annotated `postrenderer.helm.sh/postrender-filename`, run with
@@ -12,6 +18,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+custom=${QUICK:+1}${NS_SIZES+1}${H4_SIZES+1}${SET_SIZES+1}
+if [ -n "${QUICK:-}" ]; then
+  NS_SIZES=${NS_SIZES-"20000"} H4_SIZES=${H4_SIZES-"20000"} SET_SIZES=${SET_SIZES:-"1000"}
+fi
+if [ -z "${DOCS+set}" ]; then
+  if [ -z "$custom" ]; then DOCS=docs/performance.md; else DOCS=""; fi
+fi
 NS_SIZES=${NS_SIZES-"20000 200000 2000000"}
 H4_SIZES=${H4_SIZES-"20000 200000 1000000"}
 SET_SIZES=${SET_SIZES:-"1000 10000 30000"}
@@ -19,7 +32,9 @@ say() { echo "$@" >&2; }
 [ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq time >/dev/null 2>&1; }; }
 say "building (release)..."
 cargo build --release --locked --quiet --bin spaces-postrender
-bin=$root/target/release/spaces-postrender
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+bin=$target/release/spaces-postrender
 data=$(mktemp -d "${TMPDIR:-/tmp}/spaces-postrender-integrity.XXXXXX")
 trap 'rm -rf "$data"' EXIT
 
@@ -29,6 +44,8 @@ measure() {
   awk '{ printf "%.2f %.1f", $1, $2 / 1024 }' "$data/t"
 }
 
+report=$data/report.md
+{
 echo
 echo "| stream | documents | MB | seconds | peak RSS |"
 echo "|---|---:|---:|---:|---:|"
@@ -56,3 +73,10 @@ for n in $SET_SIZES; do
   read -r s m <<<"$(measure "mapfile -t a < '$f'; '$bin' validate \"\${a[@]}\"")"
   echo "| $n | $s | $m MB |"
 done
+echo
+} >"$report"
+cat "$report"
+if [ -n "$DOCS" ]; then
+  bash benches/doc-section.sh "$DOCS" benches/integrity.sh <"$report"
+  say "wrote the tables into $DOCS (read git diff before committing)"
+fi

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Benchmark: spaces-postrender against `cat`, the bare YAML parser and `kubectl kustomize`.
 #
-#   bash benches/run.sh                 # the table of docs/performance.md (takes ~5 minutes)
+#   bash benches/run.sh                 # measure, print, and write the figures into docs/performance.md (~5 minutes)
 #   RUNS=20 bash benches/run.sh         # more runs per median
-#   SIZES="1000 20000" bash benches/run.sh
+#   QUICK=1 bash benches/run.sh         # a few seconds: small inputs, 2 runs, no kustomize; prints only
+#   DOCS= bash benches/run.sh           # print only; DOCS=FILE writes FILE instead
+#
+# The report replaces the section between `<!-- BEGIN benches/run.sh -->` and
+# `<!-- END benches/run.sh -->` of $DOCS (default docs/performance.md; none with QUICK=1 or a
+# SIZES/RUNS/KRUNS/BIG_DOCS of your own, unless DOCS is set), through benches/doc-section.sh:
+# the figures there are never typed by hand. Read `git diff docs/performance.md` before
+# committing it.
 #
 # For each input it prints the median whole-process time (release build, standard input
 # redirected from the file, output discarded) of:
@@ -27,6 +34,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
+# The figures of the docs come from a full run with the defaults; anything else only prints,
+# unless DOCS names a file.
+custom=${QUICK:+1}${RUNS:+1}${KRUNS:+1}${SIZES:+1}${BIG_DOCS:+1}
+if [ -n "${QUICK:-}" ]; then
+  RUNS=${RUNS:-2} KRUNS=${KRUNS:-1} SIZES=${SIZES:-"1000"} BIG_DOCS=${BIG_DOCS:-2000} NO_KUSTOMIZE=1
+fi
+if [ -z "${DOCS+set}" ]; then
+  if [ -z "$custom" ]; then DOCS=docs/performance.md; else DOCS=""; fi
+fi
 RUNS=${RUNS:-10}
 KRUNS=${KRUNS:-3}
 SIZES=${SIZES:-"1000 4000 10000 20000 100000"}
@@ -49,11 +65,16 @@ command -v hyperfine >/dev/null 2>&1 || apt_install hyperfine || say "note: hype
 
 say "building (release)..."
 cargo build --release --locked --quiet --bin spaces-postrender --example bench-gen
-bin=$root/target/release/spaces-postrender
-gen=$root/target/release/examples/bench-gen
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+bin=$target/release/spaces-postrender
+gen=$target/release/examples/bench-gen
 
 tools=""
-if tools=$(bash .ci/install-tools.sh 2>/dev/null | tail -n 1) && [ -x "$tools/kubectl135" ]; then
+if [ -n "${NO_KUSTOMIZE:-}" ]; then
+  kubectl=""
+  say "note: no kustomize column (QUICK=1 or NO_KUSTOMIZE=1)"
+elif tools=$(bash .ci/install-tools.sh 2>/dev/null | tail -n 1) && [ -x "$tools/kubectl135" ]; then
   kubectl=$tools/kubectl135
 else
   kubectl=""
@@ -101,7 +122,9 @@ for n in $SIZES; do
   [ -s "$f" ] || "$gen" gen "$n" >"$f"
   inputs+=("$f")
 done
-big=$data/gen-100MB.yaml
+bigname=gen-100MB
+[ "$BIG_DOCS" = 155000 ] || bigname=gen-$BIG_DOCS-docs # not ~100 MB: the RSS target does not apply
+big=$data/$bigname.yaml
 [ -s "$big" ] || "$gen" gen "$BIG_DOCS" >"$big"
 inputs+=("$big")
 corpus=()
@@ -160,9 +183,11 @@ row() {
     "$name" "$docs" "$mb" "$ours" "$mbs" "$cat" "$parse" "$ratio" "$kz" "$speed" "$rss"
 }
 
+report=$data/report.md
+{
 echo
 echo "Machine: $(nproc) cores, $(awk '/^model name/ { $1 = $2 = $3 = ""; print; exit }' /proc/cpuinfo | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
-echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build), $(hyperfine --version 2>/dev/null || echo 'a date loop'), kubectl ${kubectl:+$("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -)} (client/kustomize); medians of $RUNS runs ($KRUNS for kustomize)"
+echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build), $(hyperfine --version 2>/dev/null || echo 'a date loop'), ${kubectl:+kubectl $("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -) (client/kustomize)}${kubectl:-no kubectl}; medians of $RUNS runs ($KRUNS for kustomize)"
 echo
 echo "| input | documents | MB | spaces-postrender | MB/s | cat | bare parser | ours / parser | kubectl kustomize | kustomize / ours | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -195,4 +220,11 @@ awk -v o20="$o20" -v o100="$o100" -v p20="$p20" -v m20="$m20" -v mc="$mcorpus" -
   if (m20 > 0) printf "- throughput: %s MB/s on the 20k stream, %s MB/s on the whole corpus (target >= 150)\n", m20, mc
   if (r > 0) printf "- peak RSS on the ~100 MB input: %s MB (target < 50)\n", r
 }'
+echo
+} >"$report"
+cat "$report"
+if [ -n "$DOCS" ]; then
+  bash benches/doc-section.sh "$DOCS" benches/run.sh <"$report"
+  say "wrote the figures into $DOCS (read git diff before committing)"
+fi
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$data"
