@@ -527,6 +527,46 @@ fn the_plugin_tarball_installs_into_helm_4_and_post_renders_without_the_binary_o
     }
 }
 
+/// The packaged plugin's `run` starts the bundled binary on the platform `bin/PLATFORM` names,
+/// and `spaces-postrender` from PATH on any other (the bundled one could not run there).
+#[test]
+fn the_packaged_plugin_uses_path_on_another_platform() {
+    let d = dist();
+    let dir = tempdir();
+    sh(Command::new("tar")
+        .arg("-xzf")
+        .arg(d.file(&d.plugin_tgz()))
+        .arg("-C")
+        .arg(dir.path()));
+    let plugin = dir.path().join("spaces-postrender");
+    assert_eq!(
+        std::fs::read_to_string(plugin.join("bin/PLATFORM")).unwrap_or_default(),
+        "Linux x86_64\n"
+    );
+    let path_dir = dir.path().join("path");
+    write(
+        &path_dir.join("spaces-postrender"),
+        "#!/bin/sh\necho \"from PATH $*\"\n",
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            path_dir.join("spaces-postrender"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run_plugin = || {
+        let o = sh(Command::new(plugin.join("run"))
+            .arg("--version")
+            .env("PATH", format!("{}:/usr/bin:/bin", path_dir.display())));
+        String::from_utf8_lossy(&o).into_owned()
+    };
+    assert_eq!(run_plugin(), format!("spaces-postrender {}\n", d.version));
+    write(&plugin.join("bin/PLATFORM"), "Plan9 mips\n");
+    assert_eq!(run_plugin(), "from PATH --version\n");
+}
+
 /// What docs/install.md says about sharing Helm's data directory: Helm 3 complains about any
 /// Helm 4 plugin in it, and a HELM_DATA_HOME of Helm 4's own keeps them apart.
 #[test]
