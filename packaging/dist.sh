@@ -24,7 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/packaging/lib.sh"
 
-[ $# = 1 ] && [ -n "$1" ] || { echo "usage: packaging/dist.sh OUTDIR" >&2; exit 2; }
+if [ $# != 1 ] || [ -z "$1" ]; then echo "usage: packaging/dist.sh OUTDIR" >&2; exit 2; fi
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 
@@ -128,7 +128,11 @@ for applet in $("$busybox_bin" --list); do
   [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
 done
 rm -f "$r/bin/bash"
-printf '#!/bin/sh\n# bash for the plugin'"'"'s `bash -c`: busybox sh (ash), which has set -o pipefail.\nexec /bin/sh "$@"\n' >"$r/bin/bash"
+cat >"$r/bin/bash" <<'SH'
+#!/bin/sh
+# bash for the plugin's `bash -c`: busybox sh (ash), which has set -o pipefail.
+exec /bin/sh "$@"
+SH
 chmod 0755 "$r/bin/bash"
 install -m 0755 "$helm3" "$r/usr/local/bin/helm"
 install -m 0755 "$bin" "$r/usr/local/bin/$name"

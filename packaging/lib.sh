@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by packaging/*.sh (sourced, not run): messages, and installing a missing tool from
 # Debian's packages. Every failure is loud: these scripts never skip a step.
 

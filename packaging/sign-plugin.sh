@@ -37,7 +37,11 @@ HELM_DATA_HOME=$work/helm/data HELM_CONFIG_HOME=$work/helm/config HELM_CACHE_HOM
 cmp -s "$work/out/$tgz" "$out/$tgz" ||
   die "the signed package differs from $out/$tgz (not reproducible?); run packaging/dist.sh again and sign that"
 mv -f "$work/out/$tgz.prov" "$out/$tgz.prov"
-(cd "$out" && grep -v "  $tgz.prov\$" SHA256SUMS >SHA256SUMS.tmp || true)
-(cd "$out" && sha256sum "$tgz.prov" >>SHA256SUMS.tmp && mv -f SHA256SUMS.tmp SHA256SUMS)
+(
+  cd "$out"
+  { grep -v "  $tgz.prov\$" SHA256SUMS || true; } >SHA256SUMS.tmp
+  sha256sum "$tgz.prov" >>SHA256SUMS.tmp
+  mv -f SHA256SUMS.tmp SHA256SUMS
+)
 (cd "$out" && sha256sum -c --quiet SHA256SUMS) || die "SHA256SUMS does not verify"
 say "signed: $out/$tgz.prov"
