@@ -14,7 +14,9 @@
 #
 # For each input it prints the median whole-process time (release build, standard input
 # redirected from the file, output discarded) of:
-#   - spaces-postrender --set features.alpha.argocdPlugin.enabled=true   (ours)
+#   - spaces-postrender --set features.alpha.argocdPlugin.enabled=true   (ours: the glibc release build)
+#   - the same with the static release binary (packaging/static-build.sh: musl, mimalloc), the
+#     one the release archive, the Helm 4 plugin tarball and the Argo CD image ship (STATIC=0: not built)
 #   - cat                                                               (the limit)
 #   - the bare YAML parser: granit-parser's event loop over the same bytes (`bench-gen parse`),
 #     the inner limit for a tool that checks every document as YAML
@@ -69,6 +71,12 @@ target=${CARGO_TARGET_DIR:-$root/target}
 case $target in /*) ;; *) target=$root/$target ;; esac
 bin=$target/release/spaces-postrender
 gen=$target/release/examples/bench-gen
+static_bin=""
+if [ "${STATIC:-1}" != 0 ]; then
+  say "building the static binary (packaging/static-build.sh)..."
+  static_bin=$(bash packaging/static-build.sh | tail -n 1) || static_bin=""
+  [ -x "$static_bin" ] || { static_bin=""; say "note: the static build failed; no static column"; }
+fi
 
 tools=""
 if [ -n "${NO_KUSTOMIZE:-}" ]; then
@@ -142,12 +150,14 @@ kz_last_docs=0
 declare -A result
 
 row() {
-  local f=$1 name docs mb ours cat parse kz speed rss mbs ratio
+  local f=$1 name docs mb ours st cat parse kz speed rss mbs ratio
   name=$(basename "$f" .yaml)
   docs=$("$gen" count "$f")
   mb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.2f", b / 1e6 }')
   say "measuring $name ($docs documents, $mb MB)..."
   ours=$(median_ms "$bin ${SET[*]} < '$f' > /dev/null")
+  st="-"
+  [ -z "$static_bin" ] || st="$(median_ms "$static_bin ${SET[*]} < '$f' > /dev/null") ms"
   cat=$(median_ms "cat < '$f' > /dev/null")
   parse=$(median_ms "$gen parse < '$f' > /dev/null 2>&1")
   rss=$(peak_rss_mb "$bin ${SET[*]} < '$f' > /dev/null")
@@ -179,33 +189,39 @@ row() {
     fi
   fi
   result[$name]="$ours $parse $mbs $rss"
-  printf '| %s | %s | %s | %s ms | %s | %s ms | %s ms | %s | %s | %s | %s MB |\n' \
-    "$name" "$docs" "$mb" "$ours" "$mbs" "$cat" "$parse" "$ratio" "$kz" "$speed" "$rss"
+  printf '| %s | %s | %s | %s ms | %s | %s | %s ms | %s ms | %s | %s | %s | %s MB |\n' \
+    "$name" "$docs" "$mb" "$ours" "$mbs" "$st" "$cat" "$parse" "$ratio" "$kz" "$speed" "$rss"
 }
 
 report=$data/report.md
 {
 echo
 echo "Machine: $(nproc) cores, $(awk '/^model name/ { $1 = $2 = $3 = ""; print; exit }' /proc/cpuinfo | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
-echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build), $(hyperfine --version 2>/dev/null || echo 'a date loop'), ${kubectl:+kubectl $("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -) (client/kustomize)}${kubectl:-no kubectl}; medians of $RUNS runs ($KRUNS for kustomize)"
+echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build, glibc; static binary: $([ -n "$static_bin" ] && echo "musl + mimalloc, packaging/static-build.sh" || echo "not built")), $(hyperfine --version 2>/dev/null || echo 'a date loop'), ${kubectl:+kubectl $("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -) (client/kustomize)}${kubectl:-no kubectl}; medians of $RUNS runs ($KRUNS for kustomize)"
 echo
-echo "| input | documents | MB | spaces-postrender | MB/s | cat | bare parser | ours / parser | kubectl kustomize | kustomize / ours | peak RSS |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| input | documents | MB | spaces-postrender | MB/s | static binary | cat | bare parser | ours / parser | kubectl kustomize | kustomize / ours | peak RSS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for f in "${inputs[@]}"; do row "$f"; done
 
 # Startup: no input, and a typical chart.
 echo
-echo "| startup | spaces-postrender | cat |"
-echo "|---|---:|---:|"
+echo "| startup | spaces-postrender | static binary | cat |"
+echo "|---|---:|---:|---:|"
+# static_ms ARGS...: the static binary's median for a command line after the binary, or "-".
+static_ms() {
+  if [ -n "$static_bin" ]; then echo "$(median_ms "$static_bin $1" $((RUNS * 3))) ms"; else echo "-"; fi
+}
 g=$(median_ms "$bin generate ${SET[*]} > /dev/null" $((RUNS * 3)))
+gs=$(static_ms "generate ${SET[*]} > /dev/null")
 c0=$(median_ms "cat < /dev/null > /dev/null" $((RUNS * 3)))
-echo "| \`generate\` (no input) | $g ms | $c0 ms (empty input) |"
+echo "| \`generate\` (no input) | $g ms | $gs | $c0 ms (empty input) |"
 if [ ${#corpus[@]} -gt 0 ]; then
   chart=${corpus[0]}
   for c in "${corpus[@]}"; do [[ $c == *crossplane-chart* ]] && chart=$c; done
   p=$(median_ms "$bin ${SET[*]} < '$chart' > /dev/null" $((RUNS * 3)))
+  ps=$(static_ms "${SET[*]} < '$chart' > /dev/null")
   c1=$(median_ms "cat < '$chart' > /dev/null" $((RUNS * 3)))
-  echo "| post-render of $(basename "$chart") ($(stat -c %s "$chart") bytes) | $p ms | $c1 ms |"
+  echo "| post-render of $(basename "$chart") ($(stat -c %s "$chart") bytes) | $p ms | $ps | $c1 ms |"
 fi
 
 # The issue's targets, from the figures above.

@@ -12,6 +12,13 @@ use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 
+/// mimalloc instead of the C library's allocator, with the `mimalloc` feature (on in the static
+/// musl release build, whose own allocator is much slower on large streams; see
+/// docs/performance.md).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A writer that remembers its first error (the callers below it may ignore one).
 struct Tracked<W: Write> {
     inner: W,

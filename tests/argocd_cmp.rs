@@ -266,16 +266,20 @@ fn the_sidecar_patch_and_application_fit_the_plugin() {
         .unwrap_or_else(|| panic!("no sidecar in {patched}"));
     assert!(containers.iter().any(|c| c["name"] == "argocd-repo-server"));
     assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
-    let mount = sidecar["volumeMounts"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .find(|m| m["mountPath"] == "/home/argocd/cmp-server/config/plugin.yaml")
-        .unwrap_or_else(|| panic!("plugin.yaml is not mounted: {sidecar}"));
-    assert_eq!(mount["subPath"], "plugin.yaml");
+    // The release image carries plugin.yaml at /home/argocd/cmp-server/config/plugin.yaml
+    // (tests/dist.rs checks the image), so the patch needs no ConfigMap.
+    assert!(
+        sidecar["image"]
+            .as_str()
+            .is_some_and(|i| i.contains("/spaces-postrender-argocd-cmp:")),
+        "{sidecar}"
+    );
+    let mounts = sidecar["volumeMounts"].to_string();
+    for m in ["/var/run/argocd", "/home/argocd/cmp-server/plugins", "/tmp"] {
+        assert!(mounts.contains(m), "mount {m} missing: {mounts}");
+    }
     let volumes = patched["spec"]["template"]["spec"]["volumes"].to_string();
-    for v in ["var-files", "plugins", "spaces-postrender-cmp"] {
+    for v in ["var-files", "plugins", "cmp-tmp"] {
         assert!(volumes.contains(v), "volume {v} missing: {volumes}");
     }
     // The Application names the plugin by its metadata.name (no spec.version, so no suffix).
