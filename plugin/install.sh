@@ -25,7 +25,9 @@ bin=${SPACES_POSTRENDER_BIN:-}
 if [ -z "$bin" ]; then
   repo=$(cd "$here/.." && pwd)
   (cd "$repo" && cargo build --release --locked --bin "$name")
-  bin="$repo/target/release/$name"
+  target=${CARGO_TARGET_DIR:-$repo/target}
+  case $target in /*) ;; *) target=$repo/$target ;; esac
+  bin="$target/release/$name"
 fi
 [ -x "$bin" ] || { echo "install.sh: no executable at $bin" >&2; exit 1; }
 

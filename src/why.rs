@@ -2,59 +2,13 @@
 //! and source) and how the controller subject was chosen; and every object that is *not*
 //! generated, with the settings that would turn it on.
 //!
-//! Provenance is not computed here. The rendered input goes through [`crate::scan::scan_input`]
-//! (into a sink) and [`crate::decide::decide`], which return the same [`Plan`] and [`Subject`] that
-//! `generate` and the post-renderer render from; this module only formats them. An explanation
-//! therefore cannot drift from what is generated.
+//! Provenance is not computed here. The rendered input goes through
+//! [`crate::pipeline::prepare`] (scan into a sink, then decide), which returns the same
+//! [`crate::plan::Plan`] and [`Subject`] that `generate` and the post-renderer render from; this module only
+//! formats them. An explanation therefore cannot drift from what is generated.
 //!
-//! # JSON shape (`why --output json`, `"version": 1`)
-//!
-//! ```text
-//! {
-//!   "version": 1,
-//!   "target": "space" | "control-plane" | "argocd",
-//!   "generated": [                       // in output order (the order of the documents)
-//!     {
-//!       "kind": "RoleBinding",
-//!       "apiVersion": "rbac.authorization.k8s.io/v1",
-//!       "namespace": "argocd",           // absent for cluster-scoped objects
-//!       "name": "spaces-argocd-plugin",
-//!       "target": "space",
-//!       "source": "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",  // its `# Source:`
-//!       "written": true,                 // false: the input already has it (a Namespace)
-//!       "alreadyInInput": ["input document 2 at line 5"],  // only when written is false
-//!       "because": [                     // the values that caused it
-//!         { "path": "features.alpha.argocdPlugin.enabled", "value": true,
-//!           "from": "values.yaml:9:16",  // or "--set argument 1", or "default"
-//!           "origin": { "kind": "file", "file": "values.yaml", "line": 9, "column": 16 } }
-//!       ],
-//!       "usesSubject": true,             // the controller subject (below) decides part of it
-//!       "notes": ["the namespace argocd must exist before ..."]  // preconditions and scope; absent when none
-//!     }
-//!   ],
-//!   "notGenerated": [
-//!     { "kind": "Role", "name": "spaces-argocd-kubeconfig-reader", "target": "space",
-//!       "needs": [                       // every setting it needs; `met` false = the ones to change
-//!         { "path": "features.alpha.argocdPlugin.target.externalCluster.enabled",
-//!           "value": true, "current": false, "from": "default",
-//!           "origin": { "kind": "default" }, "met": false } ] }
-//!   ],
-//!   "subject": {                         // the controller ServiceAccount the RBAC binds
-//!     "namespace": "upbound-system", "name": "spaces-controller",
-//!     "rule": "flag" | "deployment" | "values" | "default",
-//!     "ruleNumber": 1 | 2 | 3,           // SPEC §4, first match wins
-//!     "reason": "the rendered Deployment spaces-controller",
-//!     "nameFrom":      { "field": "spec.template.spec.serviceAccountName", "from": "input document 3 at line 21, # Source: ...", "origin": {...} },
-//!     "namespaceFrom": { "field": "metadata.namespace", "from": "...", "origin": {...} },
-//!     "used": true                       // whether any generated object uses it
-//!   },
-//!   "otherTargets": [ { "target": "argocd", "objects": 4 } ]  // targets that would generate objects too
-//! }
-//! ```
-//!
-//! `origin.kind` is one of `file` (`file`, `line`, `column`), `arg` (`flag`, `index`: the N-th
-//! argument of that flag), `flag` (`flag`), `input` (`document`, `line`, optional `source`),
-//! `env` (`name`) or `default`.
+//! The JSON shape (`why --format json`, `"version": 1`) is documented once, in
+//! `docs/reference/why-json.md`; a test fails when `why` prints a field that page does not name.
 
 use crate::decide::Decision;
 use crate::diag::Origin;

@@ -164,7 +164,7 @@ pub enum Command {
         /// terminal and does not carry values (`-f -`).
         #[arg(long, value_name = "FILE")]
         input: Option<String>,
-        /// Output format: human text, or JSON (shape documented in docs/reference.md).
+        /// Output format: human text, or JSON (shape documented in docs/reference/why-json.md).
         /// (`--output` is the old spelling, kept for a release.)
         #[arg(long, alias = "output", value_parser = why_format_parser(), default_value = "human")]
         format: WhyFormat,
