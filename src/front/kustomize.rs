@@ -133,6 +133,11 @@ pub fn default_plugin_home(env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
     })
 }
 
+fn install_failed(io: &mut Io, message: String) -> i32 {
+    say(io.stderr, &Diagnostic::error(Code::Install, "", message));
+    EXIT_INVALID
+}
+
 /// Put this binary where kustomize looks for the plugin: a symlink (or a copy with `copy`).
 /// Prints the path. A previous install there is replaced.
 pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
@@ -146,17 +151,7 @@ pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
     };
     let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
         Ok(p) => p,
-        Err(e) => {
-            say(
-                io.stderr,
-                &Diagnostic::error(
-                    Code::Install,
-                    "",
-                    format!("cannot find this executable: {e}"),
-                ),
-            );
-            return EXIT_INVALID;
-        }
+        Err(e) => return install_failed(io, format!("cannot find this executable: {e}")),
     };
     let dir = home.join(relative_dir());
     let name = if cfg!(windows) {
@@ -179,20 +174,13 @@ pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
             let _ = writeln!(io.stdout, "{}", dest.display());
             EXIT_OK
         }
-        Err(e) => {
-            say(
-                io.stderr,
-                &Diagnostic::error(
-                    Code::Install,
-                    "",
-                    format!(
-                        "cannot install the kustomize plugin at {}: {e}",
-                        dest.display()
-                    ),
-                ),
-            );
-            EXIT_INVALID
-        }
+        Err(e) => install_failed(
+            io,
+            format!(
+                "cannot install the kustomize plugin at {}: {e}",
+                dest.display()
+            ),
+        ),
     }
 }
 

@@ -21,18 +21,17 @@ pub(super) fn krm(io: &mut Io) -> i32 {
     let mut input = Vec::new();
     match io.stdin.read_to_end(&mut input) {
         Ok(_) => krm_input(io, &input),
-        Err(e) => {
-            say(
-                io.stderr,
-                &Diagnostic::error(
-                    Code::ReadInput,
-                    "",
-                    format!("cannot read standard input: {e}"),
-                ),
-            );
-            EXIT_INVALID
-        }
+        Err(e) => read_failed(io, "standard input", &e),
     }
+}
+
+/// Say that reading `what` failed; the exit code.
+fn read_failed(io: &mut Io, what: &str, e: &std::io::Error) -> i32 {
+    say(
+        io.stderr,
+        &Diagnostic::error(Code::ReadInput, "", format!("cannot read {what}: {e}")),
+    );
+    EXIT_INVALID
 }
 
 /// Whether any option of the post-render mode was given (they have no meaning for a ResourceList).
@@ -56,17 +55,7 @@ pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     }
     let head = match crate::front::sniff::read_head(&mut *io.stdin) {
         Ok(h) => h,
-        Err(e) => {
-            say(
-                io.stderr,
-                &Diagnostic::error(
-                    Code::ReadInput,
-                    "",
-                    format!("cannot read the manifests on standard input: {e}"),
-                ),
-            );
-            return EXIT_INVALID;
-        }
+        Err(e) => return read_failed(io, "the manifests on standard input", &e),
     };
     let first = head.first_text();
     if crate::front::sniff::root_kind(first).as_deref() == Some(crate::front::krm::KIND) {
@@ -77,15 +66,7 @@ pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         }
         let mut input = head.bytes;
         if let Err(e) = io.stdin.read_to_end(&mut input) {
-            say(
-                io.stderr,
-                &Diagnostic::error(
-                    Code::ReadInput,
-                    "",
-                    format!("cannot read standard input: {e}"),
-                ),
-            );
-            return EXIT_INVALID;
+            return read_failed(io, "standard input", &e);
         }
         return krm_input(io, &input);
     }
