@@ -1,5 +1,6 @@
 //! How Helm's Go code sees values: the JSON a Go `float64` becomes, and the words for a
-//! value's type in messages. Shared by the `--set` parser and the values-file loader.
+//! value's type in messages, and how `--set` types a word. Shared by the `--set` parser and the
+//! values-file loader.
 
 use serde_json::{Number, Value};
 
@@ -48,5 +49,54 @@ pub fn kind_name(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
+    }
+}
+
+/// Helm's `typedVal`: the value of a `--set` item (`st` = `--set-string`).
+pub(crate) fn typed_val(s: String, st: bool) -> Value {
+    if st {
+        return Value::String(s);
+    }
+    if equal_fold(&s, "true") {
+        return Value::Bool(true);
+    }
+    if equal_fold(&s, "false") {
+        return Value::Bool(false);
+    }
+    if equal_fold(&s, "null") {
+        return Value::Null;
+    }
+    if s == "0" {
+        return Value::from(0i64);
+    }
+    if !s.is_empty() && !s.starts_with('0') {
+        // Go's strconv.ParseInt(s, 10, 64): optional sign, ASCII digits, no `_`, must fit.
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::from(i);
+        }
+    }
+    Value::String(s)
+}
+
+/// Go's `strings.EqualFold` against an ASCII-lowercase word. Besides ASCII case, the only
+/// Unicode simple folding that reaches the letters of `true`/`false`/`null` is `ſ` (U+017F) ≡ `s`.
+fn equal_fold(s: &str, lower_ascii: &str) -> bool {
+    let mut a = s.chars();
+    let mut b = lower_ascii.chars();
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) => {
+                let x = if x == '\u{17F}' {
+                    's'
+                } else {
+                    x.to_ascii_lowercase()
+                };
+                if x != y {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
     }
 }
