@@ -197,7 +197,7 @@ report=$data/report.md
 {
 echo
 echo "Machine: $(nproc) cores, $(awk '/^model name/ { $1 = $2 = $3 = ""; print; exit }' /proc/cpuinfo | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
-echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build, glibc; static binary: $([ -n "$static_bin" ] && echo "musl + mimalloc, packaging/static-build.sh" || echo "not built")), $(hyperfine --version 2>/dev/null || echo 'a date loop'), ${kubectl:+kubectl $("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -) (client/kustomize)}${kubectl:-no kubectl}; medians of $RUNS runs ($KRUNS for kustomize)"
+echo "spaces-postrender $("$bin" --version | awk '{ print $2 }') (release build, glibc; static binary: $([ -n "$static_bin" ] && echo "musl + mimalloc, packaging/static-build.sh" || echo "not built")), $(hyperfine --version 2>/dev/null || echo 'a date loop'), ${kubectl:+kubectl $("$kubectl" version --client 2>/dev/null | awk '{ print $3 }' | paste -sd/ -) (client/kustomize)}$([ -n "$kubectl" ] || echo "no kubectl"); medians of $RUNS runs ($KRUNS for kustomize)"
 echo
 echo "| input | documents | MB | spaces-postrender | MB/s | static binary | cat | bare parser | ours / parser | kubectl kustomize | kustomize / ours | peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
