@@ -156,17 +156,7 @@ fn generate_renders_the_chart_and_the_generated_rbac() {
     let out = a.generate(&[]);
     let text = out.ok("the CMP generate command");
     let names = kind_names(text);
-    assert_eq!(
-        names,
-        [
-            "ConfigMap upbound-system/spaces-settings",
-            "Deployment upbound-system/spaces-controller",
-            "Job upbound-system/spaces-pre-upgrade",
-            "Role argocd/spaces-argocd-plugin",
-            "RoleBinding argocd/spaces-argocd-plugin",
-            "ServiceAccount upbound-system/spaces-controller",
-        ]
-    );
+    assert_eq!(names, CHART_WITH_ARGOCD_PLUGIN);
     assert!(text.contains("# Source: spaces-postrender/space/role-spaces-argocd-plugin.yaml\n"));
     assert!(text.contains("# Source: spaces/templates/deployment.yaml\n"));
     // The chart's objects pass through byte for byte, as helm rendered them.

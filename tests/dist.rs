@@ -498,18 +498,7 @@ fn the_plugin_tarball_installs_into_helm_4_and_post_renders_without_the_binary_o
         };
         let out = template(&["--set", "features.alpha.argocdPlugin.enabled=true"]);
         let names = kind_names(out.ok("helm template --post-renderer spaces-postrender"));
-        assert_eq!(
-            names,
-            [
-                "ConfigMap upbound-system/spaces-settings",
-                "Deployment upbound-system/spaces-controller",
-                "Job upbound-system/spaces-pre-upgrade",
-                "Role argocd/spaces-argocd-plugin",
-                "RoleBinding argocd/spaces-argocd-plugin",
-                "ServiceAccount upbound-system/spaces-controller",
-            ],
-            "{helm}"
-        );
+        assert_eq!(names, CHART_WITH_ARGOCD_PLUGIN, "{helm}");
         assert!(out
             .stdout
             .contains("# Source: spaces-postrender/space/role-spaces-argocd-plugin.yaml\n"));
@@ -1015,17 +1004,7 @@ fn the_image_runs_the_argocd_plugin_on_the_fixture_chart() {
     let g = in_image(img, "good", &generate, &[]);
     let text = g.ok("generate in the image");
     let names = kind_names(text);
-    assert_eq!(
-        names,
-        [
-            "ConfigMap upbound-system/spaces-settings",
-            "Deployment upbound-system/spaces-controller",
-            "Job upbound-system/spaces-pre-upgrade",
-            "Role argocd/spaces-argocd-plugin",
-            "RoleBinding argocd/spaces-argocd-plugin",
-            "ServiceAccount upbound-system/spaces-controller",
-        ]
-    );
+    assert_eq!(names, CHART_WITH_ARGOCD_PLUGIN);
     // Byte for byte what the same command gives on the host with the dev build.
     let host = on_host(&dir, &generate);
     assert_eq!(text, host.ok("generate on the host"));

@@ -87,6 +87,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// The shared fixture chart for the end-to-end tests (a spaces-controller ServiceAccount and
 /// Deployment in upbound-system, and a ConfigMap).
+/// What the fixture chart renders with the Argo CD plugin on (on-cluster), post-rendered:
+/// its own objects and the generated Role and RoleBinding, as [`kind_names`] lists them.
+pub const CHART_WITH_ARGOCD_PLUGIN: [&str; 6] = [
+    "ConfigMap upbound-system/spaces-settings",
+    "Deployment upbound-system/spaces-controller",
+    "Job upbound-system/spaces-pre-upgrade",
+    "Role argocd/spaces-argocd-plugin",
+    "RoleBinding argocd/spaces-argocd-plugin",
+    "ServiceAccount upbound-system/spaces-controller",
+];
+
 pub fn chart() -> PathBuf {
     root().join("tests/fixtures-helm/spaces-chart")
 }
