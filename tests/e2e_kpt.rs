@@ -107,6 +107,19 @@ impl Work {
     }
 }
 
+/// The `results.yaml` kpt writes into a `--results-dir`.
+fn results_file(dir: &Path) -> Value {
+    yaml(&read(&dir.join("results.yaml")), "results.yaml")
+}
+
+/// The results of the first (only) function in a `results.yaml`.
+fn function_results(list: &Value) -> Vec<Value> {
+    list["items"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn s(p: &Path) -> &str {
     p.to_str()
         .unwrap_or_else(|| panic!("{} is not UTF-8", p.display()))
@@ -289,12 +302,9 @@ fn eval_against_identity(what: &str, exec: &str, config: &str, want: &[(&str, &s
     let generated = assert_like_identity(what, &control, &subject, want);
     check_generated(what, &generated, config == OWN_CONFIG);
     // --results-dir: an info result per generated object, with severity and field path.
-    let list = yaml(&read(&results.join("results.yaml")), "results.yaml");
+    let list = results_file(&results);
     assert_eq!(list["exitCode"], 0, "{what}: {list}");
-    let res = list["items"][0]["results"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let res = function_results(&list);
     let mut infos: Vec<_> = res
         .iter()
         .filter(|r| r["severity"] == "info" && r["field"]["path"] == "metadata.name")
@@ -525,11 +535,8 @@ fn eval_fn_config_values_files_resolve_from_the_working_directory() {
     );
     failed("kpt fn eval from another directory", &out);
     assert_same_tree("a failed kpt fn eval", &before, &tree(&pkg));
-    let list = yaml(&read(&results.join("results.yaml")), "results.yaml");
-    let res = list["items"][0]["results"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let list = results_file(&results);
+    let res = function_results(&list);
     assert!(
         res.iter().any(|r| r["severity"] == "error"
             && r["field"]["path"] == "valuesFiles[0]"
@@ -830,7 +837,7 @@ fn kpt_discards_a_failing_functions_items_and_fn_sink_ignores_results() {
     );
     failed("a function exiting 1", &out);
     assert_same_tree("a failed function run", &before, &tree(&pkg));
-    let list = yaml(&read(&results.join("results.yaml")), "results.yaml");
+    let list = results_file(&results);
     assert_eq!(list["items"][0]["exitCode"], 1, "{list}");
     assert_eq!(
         list["items"][0]["results"][0]["message"], "broken",
@@ -982,7 +989,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
         };
         failed(case.what, &out);
         let shown = output_text(&out);
-        let list = yaml(&read(&results.join("results.yaml")), "results.yaml");
+        let list = results_file(&results);
         assert_eq!(list["exitCode"], 1, "{}: {list}", case.what);
         let item = &list["items"][0];
         assert_eq!(item["exitCode"], 1, "{}: {list}", case.what);

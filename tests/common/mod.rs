@@ -105,12 +105,7 @@ pub fn golden_check(path: &str, actual: &[u8]) -> Result<(), String> {
     if expected == actual {
         return Ok(());
     }
-    let e = String::from_utf8_lossy(&expected);
-    let a = String::from_utf8_lossy(actual);
-    let diff = similar::TextDiff::from_lines(e.as_ref(), a.as_ref())
-        .unified_diff()
-        .header(path, "actual")
-        .to_string();
+    let diff = spaces_postrender::golden::unified_diff(path, &expected, actual);
     Err(format!("{path} differs from the actual output (UPDATE_GOLDEN=1 cargo test regenerates; read the diff first):\n{diff}"))
 }
 
