@@ -18,6 +18,13 @@ pub const HELM_HOOK: &str = "helm.sh/hook";
 pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
 /// Argo CD's per-object sync options (`Prune=false,Delete=false`: never pruned or deleted).
 pub const ARGOCD_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+/// What kpt puts on a function's config under `kpt fn render`: the package's absolute path,
+/// and the file's path in the package (internal and public spellings).
+pub const KPT_PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
+pub const KRM_INTERNAL_PATH: &str = "internal.config.kubernetes.io/path";
+pub const KRM_PATH: &str = "config.kubernetes.io/path";
+/// What kpt puts on every item when a selector chose which items to send.
+pub const KPT_RESOURCE_ID: &str = "internal.config.k8s.io/kpt-resource-id";
 
 /// The RBAC API group and version.
 pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";

@@ -22,6 +22,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
+use spaces_postrender::k8s;
 use spaces_postrender::pipeline::Settings;
 use spaces_postrender::plan::Target;
 use spaces_postrender::values::features::Features;
@@ -40,11 +41,6 @@ pub const ANN_TARGET: &str = "spaces-postrender.dev/target";
 pub const ANN_NAMESPACE: &str = "spaces-postrender.dev/namespace";
 pub const ANN_CONTROLLER_SA: &str = "spaces-postrender.dev/controller-service-account";
 pub const ANN_STRICT: &str = "spaces-postrender.dev/strict";
-
-/// Where kpt says a config file is (`kpt fn render`).
-const PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
-const INTERNAL_PATH: &str = "internal.config.kubernetes.io/path";
-const PATH: &str = "config.kubernetes.io/path";
 
 const OWN_KEYS: &[&str] = &[
     "apiVersion",
@@ -333,11 +329,11 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
 /// directory, which is the kustomization's directory under kustomize.
 fn config_dir(obj: &Value) -> Option<PathBuf> {
     let ann = obj.get("metadata")?.get("annotations")?.as_object()?;
-    let package = Path::new(ann.get(PACKAGE_PATH)?.as_str()?);
+    let package = Path::new(ann.get(k8s::KPT_PACKAGE_PATH)?.as_str()?);
     if !package.is_absolute() {
         return None;
     }
-    let file = [INTERNAL_PATH, PATH]
+    let file = [k8s::KRM_INTERNAL_PATH, k8s::KRM_PATH]
         .iter()
         .find_map(|k| ann.get(*k).and_then(Value::as_str))
         .unwrap_or("");

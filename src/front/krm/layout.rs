@@ -55,7 +55,7 @@ enum Shape {
 
 /// How a top-level value was written.
 #[derive(Debug, Default)]
-struct Value {
+struct Node {
     start: Marker,
     end: Marker,
     scalar: Option<(String, ScalarStyle)>,
@@ -74,9 +74,9 @@ impl<'a> Layout<'a> {
         let mut root_block = false;
         let mut root_seen = false;
         // Top-level keys: (name, key marker, value).
-        let mut entries: Vec<(String, Marker, Value)> = vec![];
+        let mut entries: Vec<(String, Marker, Node)> = vec![];
         let mut key: Option<(String, Marker)> = None;
-        let mut value: Option<Value> = None;
+        let mut value: Option<Node> = None;
         let mut doc_end: Option<usize> = None;
         loop {
             let (ev, span) = match parser.next_event() {
@@ -144,7 +144,7 @@ impl<'a> Layout<'a> {
                     }
                     continue;
                 };
-                let mut v = Value {
+                let mut v = Node {
                     start: span.start,
                     end: span.end,
                     ..Default::default()
@@ -196,7 +196,7 @@ impl<'a> Layout<'a> {
             if entries[..i].iter().any(|(k2, ..)| k2 == k) {
                 return Err(format!(
                     "the ResourceList has the key `{}` twice (line {}); YAML readers disagree on which one counts",
-                    crate::front::krm::layout::printable(k),
+                    k,
                     m.line()
                 ));
             }
@@ -416,21 +416,8 @@ pub enum Entry {
     New(String),
 }
 
-fn is_null(v: &Value) -> bool {
+fn is_null(v: &Node) -> bool {
     matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
-}
-
-/// A key as a message may show it: only plain name characters (a key is not data, but keep
-/// messages free of anything unexpected).
-pub fn printable(k: &str) -> String {
-    if k.len() <= 64
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
-    {
-        k.to_string()
-    } else {
-        "(a key)".to_string()
-    }
 }
 
 /// The byte offset of each line's start (line 1 at index 0).

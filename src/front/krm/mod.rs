@@ -32,8 +32,7 @@ use spaces_postrender::values::features::Features;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
-/// The annotation kpt puts on every item when a selector chose which items to send.
-const KPT_SELECTION: &str = "internal.config.k8s.io/kpt-resource-id";
+use spaces_postrender::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
 
 /// What the function prints and how it exits.
