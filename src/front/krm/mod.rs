@@ -157,7 +157,9 @@ impl Context<'_> {
             .collect()
     }
 
-    /// The items unchanged, with the report as results.
+    /// The answer that generates nothing: the items as they came, with the report as results
+    /// ([`Context::answer`] leaves the items out when the report has an error, as it does on
+    /// every path that calls this).
     fn unchanged(&self, report: &Report) -> Output {
         let keep: Vec<Entry> = (0..self.layout.items.len()).map(Entry::Keep).collect();
         self.answer(&keep, self.results(&report.items), report)
