@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs zsh and fish from Debian's packages for the completion tests
-# (tests/shell_integration.rs drives their completion engines on the generated scripts).
+# (tests/full/shell_integration.rs drives their completion engines on the generated scripts).
 # Prints nothing on stdout. Needs root, which every machine of this project and CI has; runs
 # apt-get only when a shell is missing. Fails (never skips) when it cannot install.
 set -euo pipefail

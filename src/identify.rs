@@ -20,7 +20,7 @@
 //! The first two feed one identity state machine ([`Builder`]) with YAML events, and pick out
 //! only what this tool needs (apiVersion, kind, metadata.name/namespace, the generated-by marker
 //! label, the Helm 4 file-name annotation, a Deployment's service account). `kind: *List`
-//! documents yield their items. `tests/identify_props.rs` checks that the three agree.
+//! documents yield their items. `tests/it/identify_props.rs` checks that the three agree.
 
 use crate::k8s::MARKER_LABEL;
 use serde_json::Value;

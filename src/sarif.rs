@@ -5,7 +5,7 @@
 //! 0.8 (the maintained SARIF crate) was considered: it generates the whole SARIF object model
 //! at build time (schemafy, syn 1, prettyplease, typed-builder, strum: about 30 more crates and
 //! a build script) for the dozen fields written here. Validity is instead checked where it
-//! matters: `tests/sarif.rs` validates real output against the official OASIS SARIF 2.1.0
+//! matters: `tests/it/sarif.rs` validates real output against the official OASIS SARIF 2.1.0
 //! schema (vendored under `tests/schemas/`).
 //!
 //! Mapping: one `result` per diagnostic; `ruleId` = the diagnostic's stable code (one rule per

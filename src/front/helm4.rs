@@ -16,7 +16,7 @@
 //! (reported this way because Helm 4 does not show the error output of a post-renderer plugin): error unmarshaling JSON: ...
 //! ```
 //!
-//! `tests/e2e_helm4.rs` pins that text against the real Helm 4, so a Helm that reads the
+//! `tests/full/e2e_helm4.rs` pins that text against the real Helm 4, so a Helm that reads the
 //! document differently fails the build. The diagnostics never contain Secret data from the input.
 
 use spaces_postrender::k8s::HELM4_FILENAME;

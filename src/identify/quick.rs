@@ -4,7 +4,7 @@
 //! It is a *recogniser of a subset*, not a parser: it answers `Some` only for documents it can
 //! prove well-formed, and `None` ("not sure") for everything else, which then goes through the
 //! real parser (so every diagnostic still comes from the parser). Soundness is the whole point:
-//! whatever it accepts, the parser accepts with the same identity (`tests/identify_props.rs`
+//! whatever it accepts, the parser accepts with the same identity (`tests/it/identify_props.rs`
 //! checks this against the parser and a full parse, including on mutated real documents).
 //!
 //! The subset:

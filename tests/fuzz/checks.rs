@@ -1,4 +1,4 @@
-//! The checks each fuzz target makes, shared with `tests/fuzz_regressions.rs`, which replays
+//! The checks each fuzz target makes, shared with `tests/it/fuzz_regressions.rs`, which replays
 //! the kept corpus (`tests/fuzz/regressions/<target>/`) in the normal test suite.
 #![allow(dead_code)]
 

@@ -3,7 +3,7 @@
 //! the application's source directory, with ARGOCD_APP_* and ARGOCD_ENV_* set), with the real
 //! Helm v3.17.3 and this binary as the only `helm` and `spaces-postrender` on PATH.
 
-mod common;
+use crate::common;
 
 use common::e2e::*;
 use serde_json::Value;
@@ -257,7 +257,7 @@ fn the_sidecar_patch_and_application_fit_the_plugin() {
     assert!(containers.iter().any(|c| c["name"] == "argocd-repo-server"));
     assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
     // The release image carries plugin.yaml at /home/argocd/cmp-server/config/plugin.yaml
-    // (tests/dist.rs checks the image), so the patch needs no ConfigMap.
+    // (tests/full/dist.rs checks the image), so the patch needs no ConfigMap.
     assert!(
         sidecar["image"]
             .as_str()

@@ -2,7 +2,7 @@
 //! schema (vendored in `tests/schemas/`, see its README for the source), one result per
 //! diagnostic at the diagnostic's line and column, stable rule ids.
 
-mod common;
+use crate::common;
 use common::Out;
 
 use serde_json::Value;

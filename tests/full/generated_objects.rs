@@ -2,7 +2,7 @@
 //! least privilege (asserted, not eyeballed) and validity against the Kubernetes 1.35 OpenAPI
 //! schemas (strict: unknown fields rejected), offline, with the pinned `kubernetes-validate`.
 
-mod common;
+use crate::common;
 use common::root;
 use serde_json::Value;
 use std::path::PathBuf;

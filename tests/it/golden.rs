@@ -1,9 +1,9 @@
 //! Golden tests: fixtures/ in, golden/ out, for the full matrix of SPEC §4.
 //!
 //! Each case writes `golden/<case>.yaml` (stdout) and `golden/<case>.stderr` (the exit code and
-//! stderr). Regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`, then read the diff.
+//! stderr). Regenerate with `UPDATE_GOLDEN=1 cargo test --test it golden`, then read the diff.
 
-mod common;
+use crate::common;
 use common::{golden_check, read, run};
 
 struct Case {

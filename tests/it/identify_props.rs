@@ -8,7 +8,7 @@
 //! - soundness of the quick scan: whatever document it vouches for (also mutated ones and real
 //!   chart output), the YAML parser accepts with the same identity; it never hides an error;
 
-mod common;
+use crate::common;
 use proptest::prelude::*;
 use spaces_postrender::identify::{
     identify, identify_events, identify_full, identify_quick, DocError, DocInfo,

@@ -2,7 +2,7 @@
 //! byte, under any read chunking, and checking on two threads changes nothing (output bytes,
 //! diagnostics, what was learned) compared with checking every document in order on one.
 
-mod common;
+use crate::common;
 use proptest::prelude::*;
 use spaces_postrender::scan::{scan_input_with, Wanted};
 use spaces_postrender::stream::{split_all, Splitter};

@@ -4,7 +4,7 @@
 //! 1.36 installed by `.ci/install-tools.sh` (kustomize 5.4.2, 5.7.1, 5.8.1). Never skipped: a
 //! missing tool fails the test.
 
-mod common;
+use crate::common;
 
 use common::e2e::*;
 use common::Kubectl;

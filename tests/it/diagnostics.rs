@@ -1,10 +1,10 @@
 //! One case per kind of bad value, with the exact diagnostic pinned: the whole stderr in
-//! `golden/diagnostics/<case>.txt` (regenerate with `UPDATE_GOLDEN=1 cargo test --test diagnostics`)
+//! `golden/diagnostics/<case>.txt` (regenerate with `UPDATE_GOLDEN=1 cargo test --test it diagnostics`)
 //! and the key line inline below, so a reader sees the message next to the case.
 //! Single commands with their whole output (usage errors, `validate --diagnostics json`, the
 //! namespace alias, a clean Spaces values file) are cases under tests/cmd (`validate-*`).
 
-mod common;
+use crate::common;
 use common::{golden, run};
 
 /// (case, args, the exit code, one line that must appear verbatim in stderr)

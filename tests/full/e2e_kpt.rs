@@ -35,7 +35,7 @@
 //!   altogether and writes whatever `items` it is given (`WriteToOutput`,
 //!   internal/util/cmdutil/cmdutil.go).
 
-mod common;
+use crate::common;
 use common::{bin, copy_tree, file_diff, kpt, output_text, root, run_cmd, tree};
 use serde_json::Value;
 use std::collections::BTreeMap;

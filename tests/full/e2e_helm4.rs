@@ -2,7 +2,7 @@
 //! temporary HELM_DATA_HOME and run by the real Helm v4.1.4 from `.ci/install-tools.sh`.
 //! Never skipped: a missing tool fails the test.
 
-mod common;
+use crate::common;
 
 use common::e2e::*;
 use std::path::PathBuf;

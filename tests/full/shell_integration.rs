@@ -3,7 +3,7 @@
 //! generated scripts; zsh and fish come from Debian's packages (`.ci/install-shells.sh`, run by
 //! `common::shells`, failing rather than skipping when it cannot install them).
 
-mod common;
+use crate::common;
 
 use common::e2e::*;
 use std::process::Command;

@@ -5,7 +5,7 @@
 //! commands in a chroot. Never skipped: dist.sh installs what it needs or fails, and so does
 //! this file. The static build is cached in target/dist, so a second run takes seconds.
 
-mod common;
+use crate::common;
 
 use common::e2e::*;
 use serde_json::Value;
@@ -945,7 +945,7 @@ fn in_image(img: &Image, case: &str, argv: &[String], env: &[(&str, &str)]) -> O
     run(&mut cmd, b"")
 }
 
-/// The same step on the host, with Helm v3.17.3 and the dev build on PATH (tests/argocd_cmp.rs).
+/// The same step on the host, with Helm v3.17.3 and the dev build on PATH (tests/full/argocd_cmp.rs).
 fn on_host(dir: &Path, argv: &[String]) -> Out {
     let bin = dir.join("host-bin");
     std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));

@@ -2,7 +2,7 @@
 //! outside adversarial run found (issue "Integrity"). Each test pins exit code, stdout and the
 //! words of stderr that matter; each reproduced its defect before the fix.
 
-mod common;
+use crate::common;
 use common::{bin, root, run};
 use std::process::{Command, Stdio};
 

@@ -4,7 +4,7 @@
 //!
 //! Regenerate the golden files after an intended change (and read the diff before committing):
 //!
-//!     UPDATE_GOLDEN=1 cargo test --test krm   (the one switch: `1`, nothing else)
+//!     UPDATE_GOLDEN=1 cargo test --test it krm   (the one switch: `1`, nothing else)
 //!
 //! Besides the golden comparison, each fixture is checked against the KRM functions spec
 //! (kustomize `functions-spec.md`) and this tool's contract: exit 1 exactly when a result is an
@@ -15,7 +15,7 @@
 //! The command-line cases (input that is not a ResourceList, flags given with one, problems
 //! named by item) are under tests/cmd (`krm-*`, `usage-*`).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::PathBuf;

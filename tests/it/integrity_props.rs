@@ -7,7 +7,7 @@
 //! (c) non-empty input never gives empty output with success;
 //! and a run fails exactly when the input holds a mixed List or a real conflict.
 
-mod common;
+use crate::common;
 use proptest::prelude::*;
 use spaces_postrender::identify;
 use spaces_postrender::pipeline::{self, Settings};

@@ -9,7 +9,7 @@
 //!
 //! The real Helm binary comes from `.ci/install-tools.sh`; if that fails, the test fails.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::path::Path;

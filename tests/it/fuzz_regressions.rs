@@ -2,7 +2,7 @@
 //! checks the fuzz targets make, so what the fuzzers found stays fixed. Run the fuzzers with
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir tests/fuzz -O <target>` (see README).
 
-#[path = "fuzz/checks.rs"]
+#[path = "../fuzz/checks.rs"]
 mod checks;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {

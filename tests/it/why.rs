@@ -3,14 +3,14 @@
 //!
 //! Regenerate the golden files after an intended change, then read every changed file:
 //!
-//!     UPDATE_GOLDEN=1 cargo test --test why
+//!     UPDATE_GOLDEN=1 cargo test --test it why
 //!
 //! Golden files live in `golden/why/<case>.txt` (human) and `golden/why/<case>.json`.
 //! `--format json` and its old spelling `--output json`, `--input FILE`, and values on standard
 //! input are cases under tests/cmd (`why-*`); the first three compare with the golden
 //! `subject-deployment` files here.
 
-mod common;
+use crate::common;
 use common::Out;
 
 use serde_json::Value;

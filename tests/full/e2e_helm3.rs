@@ -1,7 +1,7 @@
 //! End to end with the real Helm 3.17.3 (installed by .ci/install-tools.sh; never skipped):
 //! `helm template --post-renderer` pointing at the built binary.
 
-mod common;
+use crate::common;
 use common::{bin, root, tools};
 use std::process::{Command, Output};
 

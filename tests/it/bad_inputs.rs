@@ -1,10 +1,10 @@
 //! The catalogue of bad, hostile and unusual inputs (issue: reliability). Every row pins its
 //! outcome: the exit code inline, the exact stderr in `golden/bad-inputs/<case>.txt`
-//! (regenerate with `UPDATE_GOLDEN=1 cargo test --test bad_inputs`, then read the diff).
+//! (regenerate with `UPDATE_GOLDEN=1 cargo test --test it bad_inputs`, then read the diff).
 //! Every run is bounded: 3 GiB of address space (`ulimit -v`) and 60 s of wall time; none may
 //! panic, and a failed run prints nothing on stdout.
 
-mod common;
+use crate::common;
 use common::{bin, golden, root};
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! in place) and on this repository's own fixtures: the output begins with the input bytes
 //! exactly, and with every feature off it *is* the input.
 
-mod common;
+use crate::common;
 use common::{read, root, run};
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! Every other informational command (`--help`, `explain`, `validate --show-values`) is a case
 //! under tests/cmd.
 
-mod common;
+use crate::common;
 use common::{read, run};
 
 #[test]

@@ -3,7 +3,7 @@
 //! pushed through every error path, in every diagnostic format. (Keys are names and are shown:
 //! an unknown key under `features.alpha` is reported by name, which is the point.)
 
-mod common;
+use crate::common;
 use common::run;
 
 const SENTINEL: &str = "S3NT1NEL-c2VjcmV0LXZhbHVl";

@@ -1,0 +1,24 @@
+//! The hermetic tier: `cargo test --locked`. No root, no network once `cargo fetch` has run,
+//! nothing installed, nothing written outside `target/` and the temporary directories the tests
+//! remove. One binary, each file a module; `cargo test --locked --test it MODULE` runs one file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_inputs;
+mod check;
+mod cli;
+mod corpus;
+mod diagnostics;
+mod fuzz_regressions;
+mod golden;
+mod identify_props;
+mod integrity;
+mod integrity_props;
+mod krm;
+mod no_leak;
+mod properties;
+mod reference_docs;
+mod sarif;
+mod stream_props;
+mod why;
