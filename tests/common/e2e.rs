@@ -25,6 +25,16 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
 }
 
+/// A temporary directory for a `static` (shared by every test of a binary, so never dropped):
+/// under the target directory (`CARGO_TARGET_TMPDIR`), not the system's, so a run leaves
+/// nothing in `/tmp`; the next run's directory is a new one beside it.
+pub fn static_tempdir() -> tempfile::TempDir {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(base).unwrap_or_else(|e| panic!("{}: {e}", base.display()));
+    tempfile::tempdir_in(base)
+        .unwrap_or_else(|e| panic!("cannot create a temporary directory in {}: {e}", base.display()))
+}
+
 pub struct Out {
     pub stdout: String,
     pub stderr: String,

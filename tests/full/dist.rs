@@ -62,7 +62,7 @@ fn version() -> String {
 fn dist() -> &'static Dist {
     static DIST: OnceLock<Result<Dist, String>> = OnceLock::new();
     let r = DIST.get_or_init(|| {
-        let dir = tempdir();
+        let dir = static_tempdir();
         let out = dir.path().join("out");
         let started = std::time::Instant::now();
         let o = Command::new("bash")
@@ -716,7 +716,7 @@ fn image() -> &'static Image {
     static IMAGE_FS: OnceLock<Image> = OnceLock::new();
     IMAGE_FS.get_or_init(|| {
         let d = dist();
-        let dir = tempdir();
+        let dir = static_tempdir();
         let layout = dir.path().join("layout");
         let rootfs = dir.path().join("rootfs");
         std::fs::create_dir_all(&layout).unwrap_or_else(|e| panic!("{e}"));
