@@ -661,6 +661,34 @@ fn a_signed_plugin_tarball_verifies_and_installs_with_the_key() {
     sh(Command::new("sha256sum")
         .args(["-c", "--strict", "SHA256SUMS"])
         .current_dir(&release));
+    // RELEASING.md's last step before the upload, on the signed release: it passes; and it
+    // catches a file whose bytes no longer match SHA256SUMS and a file SHA256SUMS omits.
+    let check = |dir: &Path| {
+        run(
+            Command::new("bash")
+                .arg(root().join("packaging/release-check.sh"))
+                .arg(dir)
+                .arg("--signed"),
+            b"",
+        )
+    };
+    let ok = check(&release);
+    ok.ok("packaging/release-check.sh --signed");
+    assert!(ok.stderr.contains("signs the tarball's bytes"), "{}", ok.stderr);
+    for (what, tamper) in [
+        ("a changed file", "SHA256SUMS_changed"),
+        ("an unlisted file", "SHA256SUMS_extra"),
+    ] {
+        let bad = dir.path().join(tamper);
+        copy_dir(&release, &bad);
+        if tamper.ends_with("changed") {
+            write_bytes(&bad.join(d.plugin_tgz()), b"not the tarball");
+        } else {
+            write_bytes(&bad.join("notes.txt"), b"an extra file");
+        }
+        let refused = check(&bad);
+        assert_eq!(refused.code, 1, "release-check passed {what}: {}", refused.stderr);
+    }
     for helm in ["helm4", "helm42"] {
         let h = Helm::new(helm);
         let verify = run(
