@@ -177,6 +177,29 @@ pub struct Decision {
     /// Per planned object: the input document (number) of an earlier run's copy of it, which
     /// the scan dropped; a front end that keeps order (KRM) puts the new one there.
     pub replaces: Vec<Option<usize>>,
+    /// Per planned object: where it goes in the output.
+    pub place: Vec<Place>,
+}
+
+/// Where a generated object goes in the output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Before every input document: a Namespace, which Helm 3 and `kubectl apply` (creating
+    /// objects in the order written) need before any object that lives in it.
+    First,
+    /// After the input documents (or, in a front end that keeps order, in place of an earlier
+    /// run's copy of it).
+    Last,
+}
+
+impl Place {
+    /// Where an object of `kind` goes.
+    pub fn of(kind: plan::Kind) -> Place {
+        match kind {
+            plan::Kind::Namespace => Place::First,
+            _ => Place::Last,
+        }
+    }
 }
 
 /// Decide the plan once the input is scanned; report identity conflicts. The subject is
@@ -261,6 +284,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
                 .map(|s| s.document)
         })
         .collect();
+    let place = plan.objects.iter().map(|p| Place::of(p.kind)).collect();
     if errors.is_empty() {
         Ok(Decision {
             plan,
@@ -269,6 +293,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
             write,
             present,
             replaces,
+            place,
         })
     } else {
         Err(errors)

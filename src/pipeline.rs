@@ -2,7 +2,7 @@
 //! ([`crate::decide`]), append the generated documents ([`crate::render`]), and copy the spool
 //! to the caller's writer only on success.
 
-use crate::decide::{decide, Decision};
+use crate::decide::{decide, Decision, Place};
 use crate::diag::{Code, Diagnostic};
 use crate::render;
 use crate::scan::{input_origin, scan_input_with, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
@@ -89,8 +89,92 @@ pub fn prepare(
     }
 }
 
+/// How much of the first document written [`Lead`] keeps: enough to see a boundary line, a
+/// byte-order mark and directives after a few comment lines.
+const LEAD: usize = 4096;
+
+/// A writer that passes everything on and keeps the start of what it was given (the first
+/// document of the output, bounded by [`LEAD`]).
+struct Lead<'w> {
+    out: &'w mut dyn Write,
+    head: Vec<u8>,
+}
+
+impl Write for Lead<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let room = LEAD - self.head.len();
+        self.head.extend_from_slice(&buf[..buf.len().min(room)]);
+        self.out.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A reader that keeps the first bytes it reads (enough to see a byte-order mark).
+struct Opening<R> {
+    input: R,
+    head: Vec<u8>,
+}
+
+impl<R: Read> Read for Opening<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.input.read(buf)?;
+        let room = BOM.len() - self.head.len();
+        self.head.extend_from_slice(&buf[..n.min(room)]);
+        Ok(n)
+    }
+}
+
+/// A UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Whether `text` starts with a document boundary line (`---` then a line break, a space, a
+/// tab or the end).
+fn starts_with_boundary(text: &[u8]) -> bool {
+    text.starts_with(b"---") && matches!(text.get(3), None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+}
+
+/// Whether `text` opens with a YAML directive (`%YAML 1.1`) after blank and comment lines.
+fn starts_with_directive(text: &[u8]) -> bool {
+    for line in text.split(|b| *b == b'\n') {
+        match line.trim_ascii().first() {
+            None | Some(b'#') => {}
+            Some(_) => return line.first() == Some(&b'%'),
+        }
+    }
+    false
+}
+
+/// A writer that drops the first `skip` bytes it is given.
+struct Skip<'w> {
+    out: &'w mut dyn Write,
+    skip: usize,
+}
+
+impl Write for Skip<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let n = self.skip.min(buf.len());
+        self.skip -= n;
+        self.out.write_all(&buf[n..])
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Post-render: input manifests in, input plus generated manifests out (into `out` only on
-/// success).
+/// success). Generated Namespaces come first (Helm 3 and `kubectl apply` create objects in the
+/// order written, so a Namespace must precede what lives in it); the input documents follow
+/// byte for byte, in their order; the other generated objects follow them.
 pub fn run(
     input: impl Read,
     out: &mut dyn Write,
@@ -98,11 +182,23 @@ pub fn run(
     f: &Features,
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let mut spool = Spool::default();
-    let Prepared { scan, decision } = prepare(input, &mut spool, settings, f, "standard input")?;
+    let mut lead = Lead {
+        out: &mut spool,
+        head: Vec::new(),
+    };
+    let mut input = Opening {
+        input,
+        head: Vec::new(),
+    };
+    let Prepared { scan, decision } =
+        prepare(&mut input, &mut lead, settings, f, "standard input")?;
+    let head = lead.head;
+    let input_bom = input.head.starts_with(BOM);
     let Decision {
         plan,
         notes: mut diagnostics,
         write,
+        place,
         ..
     } = decision;
     // Helm 4.2's SDK can post-render hooks in a call of their own: a stream of nothing but
@@ -122,7 +218,24 @@ pub fn run(
         write
     };
     let helm4 = settings.helm4_env || scan.helm4_input;
+    let style = render::Style {
+        helm4_annotation: helm4,
+        source_comment: !scan.helm4_input,
+    };
     let mut written = Vec::new();
+    let (mut first, mut last) = (Vec::new(), Vec::new());
+    for ((o, w), at) in plan.objects.iter().zip(&write).zip(&place) {
+        if !*w {
+            continue;
+        }
+        let text = render::render(settings.target, o, style)
+            .map_err(|e| vec![Diagnostic::error(Code::Render, "", e)])?;
+        match at {
+            Place::First => first.push(text),
+            Place::Last => last.push(text),
+        }
+        written.push(render::source_name(settings.target, o));
+    }
     let write_err = |e: io::Error| {
         vec![Diagnostic::error(
             Code::WriteOutput,
@@ -130,8 +243,7 @@ pub fn run(
             format!("cannot write output: {e}"),
         )]
     };
-    let appends = write.iter().any(|w| *w);
-    if let (true, Some(u)) = (appends, &scan.unterminated) {
+    if let (false, Some(u)) = (last.is_empty(), &scan.unterminated) {
         if !newline_keeps_meaning(&u.bytes) {
             return Err(vec![Diagnostic::error(
                 Code::NoFinalNewline,
@@ -146,18 +258,8 @@ pub fn run(
         }
         spool.write_all(b"\n").map_err(write_err)?;
     }
-    for (o, w) in plan.objects.iter().zip(&write) {
-        if !*w {
-            continue;
-        }
-        let style = render::Style {
-            helm4_annotation: helm4,
-            source_comment: !scan.helm4_input,
-        };
-        let text = render::render(settings.target, o, style)
-            .map_err(|e| vec![Diagnostic::error(Code::Render, "", e)])?;
+    for text in &last {
         spool.write_all(text.as_bytes()).map_err(write_err)?;
-        written.push(render::source_name(settings.target, o));
     }
     if plan.objects.is_empty() && !hooks_only {
         diagnostics.push(Diagnostic::info(
@@ -169,10 +271,46 @@ pub fn run(
             ),
         ));
     }
-    if spool.len == 0 && scan.bytes > 0 {
+    // A byte-order mark belongs to the start of the stream: it stays there, before the
+    // Namespaces, and the input's first document follows them without it.
+    let bom = if !first.is_empty() && head.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
+    let rest = &head[bom..];
+    // (Also when the input's first document, which held it, was dropped as an earlier run's
+    // Namespace.)
+    let write_bom = !first.is_empty() && (bom > 0 || input_bom);
+    if !first.is_empty() && starts_with_directive(rest) {
+        return Err(vec![Diagnostic::error(
+            Code::DirectiveFirst,
+            "",
+            "the first input document starts with a YAML directive (%YAML or %TAG), which may only open a stream, and the generated Namespace must come before the input",
+        )
+        .at(Some(input_origin(
+            (1..).find(|d| !scan.dropped.contains(d)).unwrap_or(1),
+            1,
+            &None,
+        )))
+        .hint("remove the directive: Kubernetes' own YAML reader does not read it either")]);
+    }
+    if first.is_empty() && spool.len == 0 && scan.bytes > 0 {
         spool.write_all(NOTHING_LEFT).map_err(write_err)?;
     }
-    spool.copy_to(out).map_err(write_err)?;
+    if write_bom {
+        out.write_all(BOM).map_err(write_err)?;
+    }
+    for text in &first {
+        out.write_all(text.as_bytes()).map_err(write_err)?;
+    }
+    // The input's first document may have no boundary line of its own.
+    if !first.is_empty() && !rest.is_empty() && !starts_with_boundary(rest) {
+        out.write_all(b"---\n").map_err(write_err)?;
+    }
+    spool
+        .copy_to(&mut Skip { out, skip: bom })
+        .map_err(write_err)?;
     Ok(Outcome {
         diagnostics,
         written,

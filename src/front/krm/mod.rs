@@ -24,6 +24,7 @@ mod layout;
 use crate::front::fnconfig::{self, FieldMap, ResourceRef};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};
+use spaces_postrender::decide::Place;
 use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
 use spaces_postrender::identify::Object;
 use spaces_postrender::pipeline::{self, Prepared, Settings};
@@ -395,6 +396,22 @@ fn generate(
         let text = spaces_postrender::render::render(settings.target, &p, style)?;
         Ok(text.strip_prefix("---\n").unwrap_or(&text).to_string())
     };
+    // A Namespace goes before every item (an orchestrator that applies the list in order
+    // creates it before what lives in it), with its earlier copy's annotations.
+    for (j, p) in plan.objects.iter().enumerate() {
+        if decision.write[j] && decision.place[j] == Place::First {
+            placed[j] = true;
+            let keep = decision.replaces[j]
+                .and_then(|d| items.get(d - 1))
+                .map(|it| annotations(&it.doc))
+                .unwrap_or_default();
+            match render(p, keep) {
+                Ok(t) => entries.push(Entry::New(t)),
+                Err(e) => return fail(format!("internal: {e}")),
+            }
+            written.push(j);
+        }
+    }
     for (i, it) in items.iter().enumerate() {
         if !scan.dropped.contains(&(i + 1)) {
             entries.push(Entry::Keep(i));
