@@ -18,6 +18,7 @@ mod integrity_props;
 mod krm;
 mod namespace_first;
 mod no_leak;
+mod one_decision;
 mod properties;
 mod reference_docs;
 mod sarif;
