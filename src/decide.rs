@@ -177,6 +177,101 @@ pub struct Decision {
     /// Per planned object: the input document (number) of an earlier run's copy of it, which
     /// the scan dropped; a front end that keeps order (KRM) puts the new one there.
     pub replaces: Vec<Option<usize>>,
+    /// Per planned object: where it goes in the output.
+    pub place: Vec<Place>,
+    /// Every object of the input is a Helm hook: nothing is written (Helm 4.2's SDK can
+    /// post-render hooks in a call of their own; the generated objects come with the
+    /// release's other objects).
+    pub hooks_only: bool,
+}
+
+impl Decision {
+    /// Whether a line break goes after the input, before the generated objects that follow it:
+    /// when the last input document lacks one. An error when that document ends inside a
+    /// block scalar that keeps its final line break (the break would change its value).
+    pub fn line_break_after_input(&self, scan: &Scan) -> Result<bool, Vec<Diagnostic>> {
+        let appends = self.written().any(|(i, _)| self.place[i] == Place::Last);
+        let Some(u) = scan.unterminated.as_ref().filter(|_| appends) else {
+            return Ok(false);
+        };
+        if newline_keeps_meaning(&u.bytes) {
+            return Ok(true);
+        }
+        Err(vec![Diagnostic::error(
+            Code::NoFinalNewline,
+            "",
+            format!(
+                "input document {} ends without a line break inside a value (a block scalar): the documents spaces-postrender appends would add one to that value",
+                u.document
+            ),
+        )
+        .at(Some(input_origin(u.document, u.line, &crate::stream::source_comment(&u.bytes))))
+        .hint("end the input with a line break")])
+    }
+
+    /// The planned objects that are written, in plan order: what every front end generates.
+    pub fn written(&self) -> impl Iterator<Item = (usize, &Planned)> {
+        self.plan
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.write[*i])
+    }
+}
+
+/// Whether appending a line break after `bytes` (the last document, which lacks one) keeps its
+/// meaning. It does not when the document ends inside a literal or folded block scalar that
+/// keeps its final line break (`echo hi` would become `echo hi\n`); any other ending (a plain
+/// or quoted scalar, a comment, a `|-` block) reads the same with the break.
+pub fn newline_keeps_meaning(bytes: &[u8]) -> bool {
+    use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut parser = Parser::new_from_str(text);
+    // The last scalar: its style and where it starts and ends (character indices).
+    let mut last = None;
+    while let Some(Ok((ev, span))) = parser.next_event() {
+        if let Event::Scalar(_, style, ..) = ev {
+            last = Some((style, span.start.index(), span.end.index()));
+        }
+    }
+    let Some((style @ (ScalarStyle::Literal | ScalarStyle::Folded), start, end)) = last else {
+        return true;
+    };
+    let _ = style;
+    let content_end = text.trim_end().chars().count();
+    if end < content_end {
+        return true; // something (a comment) follows the block scalar
+    }
+    // The header (`|` or `>` and its indicators) is the last one before the content starts.
+    let before: String = text.chars().take(start + 1).collect();
+    let Some(at) = before.rfind(['|', '>']) else {
+        return false;
+    };
+    let header = before[at..].split(['\n', '#']).next().unwrap_or("");
+    header.contains('-')
+}
+
+/// Where a generated object goes in the output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Before every input document: a Namespace, which Helm 3 and `kubectl apply` (creating
+    /// objects in the order written) need before any object that lives in it.
+    First,
+    /// After the input documents (or, in a front end that keeps order, in place of an earlier
+    /// run's copy of it).
+    Last,
+}
+
+impl Place {
+    /// Where an object of `kind` goes.
+    pub fn of(kind: plan::Kind) -> Place {
+        match kind {
+            plan::Kind::Namespace => Place::First,
+            _ => Place::Last,
+        }
+    }
 }
 
 /// Decide the plan once the input is scanned; report identity conflicts. The subject is
@@ -261,6 +356,28 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
                 .map(|s| s.document)
         })
         .collect();
+    let place = plan.objects.iter().map(|p| Place::of(p.kind)).collect();
+    let hooks_only = scan.objects > 0 && scan.hooks == scan.objects;
+    if hooks_only {
+        write.iter_mut().for_each(|w| *w = false);
+        notes.push(Diagnostic::info(
+            Code::HooksOnly,
+            "",
+            format!(
+                "every object of the input is a Helm hook ({}): nothing is generated for a hooks-only post-render",
+                scan.hooks
+            ),
+        ));
+    } else if plan.objects.is_empty() {
+        notes.push(Diagnostic::info(
+            Code::NothingGenerated,
+            "",
+            format!(
+                "no objects to generate for target {} with these values",
+                settings.target.as_str()
+            ),
+        ));
+    }
     if errors.is_empty() {
         Ok(Decision {
             plan,
@@ -269,6 +386,8 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
             write,
             present,
             replaces,
+            place,
+            hooks_only,
         })
     } else {
         Err(errors)

@@ -170,6 +170,9 @@ codes! {
     TwoControllers = "two-controllers", error;
     /// The last document ends inside a block scalar without a line break; appending would change it.
     NoFinalNewline = "no-final-newline", error;
+    /// A generated Namespace goes before the input, whose first document starts with a YAML
+    /// directive (`%YAML`), which may only open a stream.
+    DirectiveFirst = "directive-first", error;
     /// Objects an earlier run generated, which these values no longer generate, were removed.
     Removed = "removed", note;
     /// The input already has the Namespace; it is not generated again.

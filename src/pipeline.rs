@@ -1,17 +1,18 @@
 //! Post-render, the whole run: scan the input into the spool ([`crate::scan`]), decide
-//! ([`crate::decide`]), append the generated documents ([`crate::render`]), and copy the spool
-//! to the caller's writer only on success.
+//! ([`crate::decide`]), render what the decision writes ([`generated`], the step every front
+//! end shares), and write the generated Namespaces, the spooled input and the other generated
+//! documents to the caller's writer, only on success.
 
-use crate::decide::{decide, Decision};
+use crate::decide::{decide, Decision, Place};
 use crate::diag::{Code, Diagnostic};
+use crate::plan::Target;
 use crate::render;
 use crate::scan::{input_origin, scan_input_with, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
 use crate::spool::Spool;
-use crate::stream;
 use crate::values::features::Features;
 use std::io::{self, Read, Write};
 
-pub use crate::decide::Settings;
+pub use crate::decide::{newline_keeps_meaning, Settings};
 
 /// The result of a successful run.
 #[derive(Debug)]
@@ -25,40 +26,6 @@ pub struct Outcome {
 /// The answer when every input document was dropped: never an empty success on non-empty input.
 pub const NOTHING_LEFT: &[u8] =
     b"# spaces-postrender: every input document was output of an earlier run that these values no longer generate; nothing is left\n";
-
-/// Whether appending a line break after `bytes` (the last document, which lacks one) keeps its
-/// meaning. It does not when the document ends inside a literal or folded block scalar that
-/// keeps its final line break (`echo hi` would become `echo hi\n`); any other ending (a plain
-/// or quoted scalar, a comment, a `|-` block) reads the same with the break.
-pub fn newline_keeps_meaning(bytes: &[u8]) -> bool {
-    use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let mut parser = Parser::new_from_str(text);
-    // The last scalar: its style and where it starts and ends (character indices).
-    let mut last = None;
-    while let Some(Ok((ev, span))) = parser.next_event() {
-        if let Event::Scalar(_, style, ..) = ev {
-            last = Some((style, span.start.index(), span.end.index()));
-        }
-    }
-    let Some((style @ (ScalarStyle::Literal | ScalarStyle::Folded), start, end)) = last else {
-        return true;
-    };
-    let _ = style;
-    let content_end = text.trim_end().chars().count();
-    if end < content_end {
-        return true; // something (a comment) follows the block scalar
-    }
-    // The header (`|` or `>` and its indicators) is the last one before the content starts.
-    let before: String = text.chars().take(start + 1).collect();
-    let Some(at) = before.rfind(['|', '>']) else {
-        return false;
-    };
-    let header = before[at..].split(['\n', '#']).next().unwrap_or("");
-    header.contains('-')
-}
 
 /// What a run learned before writing anything: the scan of the input and the decision. Every
 /// front end (post-render, the exec plugin, the KRM function, `why`) gets here the same way.
@@ -89,8 +56,143 @@ pub fn prepare(
     }
 }
 
+/// One generated document of a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The planned object (its index in the decision's plan).
+    pub index: usize,
+    pub place: Place,
+    /// The input document of an earlier run's copy it takes the place of, if any.
+    pub replaces: Option<usize>,
+    /// `spaces-postrender/<target>/<kind>-<name>.yaml`.
+    pub source: String,
+    /// The YAML document, starting with `---` and ending with a line break.
+    pub text: String,
+}
+
+/// The documents a decision writes, rendered: the one step after the decision that every
+/// front end (post-render, `generate`, the KRM function) takes, and the objects `why` reports
+/// as generated ([`Decision::written`]). `keep(document)` gives the annotations of an earlier
+/// run's copy in that input document, which the new object keeps unless it sets them itself.
+pub fn generated(
+    decision: &Decision,
+    target: Target,
+    style: render::Style,
+    keep: &dyn Fn(usize) -> Vec<(String, String)>,
+) -> Result<Vec<Generated>, render::RenderError> {
+    decision
+        .written()
+        .map(|(i, p)| {
+            let replaces = decision.replaces[i];
+            let kept = replaces.map(keep).unwrap_or_default();
+            let text = if kept.is_empty() {
+                render::render(target, p, style)?
+            } else {
+                let mut p = p.clone();
+                for (k, v) in kept {
+                    if !p.annotations.iter().any(|(a, _)| *a == k) {
+                        p.annotations.push((k, v));
+                    }
+                }
+                render::render(target, &p, style)?
+            };
+            Ok(Generated {
+                index: i,
+                place: decision.place[i],
+                replaces,
+                source: render::source_name(target, p),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// How much of the first document written [`Lead`] keeps: enough to see a boundary line, a
+/// byte-order mark and directives after a few comment lines.
+const LEAD: usize = 4096;
+
+/// A writer that passes everything on and keeps the start of what it was given (the first
+/// document of the output, bounded by [`LEAD`]).
+struct Lead<'w> {
+    out: &'w mut dyn Write,
+    head: Vec<u8>,
+}
+
+impl Write for Lead<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let room = LEAD - self.head.len();
+        self.head.extend_from_slice(&buf[..buf.len().min(room)]);
+        self.out.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A reader that keeps the first bytes it reads (enough to see a byte-order mark).
+struct Opening<R> {
+    input: R,
+    head: Vec<u8>,
+}
+
+impl<R: Read> Read for Opening<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.input.read(buf)?;
+        let room = BOM.len() - self.head.len();
+        self.head.extend_from_slice(&buf[..n.min(room)]);
+        Ok(n)
+    }
+}
+
+/// A UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Whether `text` starts with a document boundary line (`---` then a line break, a space, a
+/// tab or the end).
+fn starts_with_boundary(text: &[u8]) -> bool {
+    text.starts_with(b"---") && matches!(text.get(3), None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+}
+
+/// Whether `text` opens with a YAML directive (`%YAML 1.1`) after blank and comment lines.
+fn starts_with_directive(text: &[u8]) -> bool {
+    for line in text.split(|b| *b == b'\n') {
+        match line.trim_ascii().first() {
+            None | Some(b'#') => {}
+            Some(_) => return line.first() == Some(&b'%'),
+        }
+    }
+    false
+}
+
+/// A writer that drops the first `skip` bytes it is given.
+struct Skip<'w> {
+    out: &'w mut dyn Write,
+    skip: usize,
+}
+
+impl Write for Skip<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let n = self.skip.min(buf.len());
+        self.skip -= n;
+        self.out.write_all(&buf[n..])
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Post-render: input manifests in, input plus generated manifests out (into `out` only on
-/// success).
+/// success). Generated Namespaces come first (Helm 3 and `kubectl apply` create objects in the
+/// order written, so a Namespace must precede what lives in it); the input documents follow
+/// byte for byte, in their order; the other generated objects follow them.
 pub fn run(
     input: impl Read,
     out: &mut dyn Write,
@@ -98,31 +200,30 @@ pub fn run(
     f: &Features,
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let mut spool = Spool::default();
-    let Prepared { scan, decision } = prepare(input, &mut spool, settings, f, "standard input")?;
-    let Decision {
-        plan,
-        notes: mut diagnostics,
-        write,
-        ..
-    } = decision;
-    // Helm 4.2's SDK can post-render hooks in a call of their own: a stream of nothing but
-    // hooks gets no generated objects (they come with the release's other objects).
-    let hooks_only = scan.objects > 0 && scan.hooks == scan.objects;
-    let write: Vec<bool> = if hooks_only {
-        diagnostics.push(Diagnostic::info(
-            Code::HooksOnly,
-            "",
-            format!(
-                "every object of the input is a Helm hook ({}): nothing is generated for a hooks-only post-render",
-                scan.hooks
-            ),
-        ));
-        vec![false; write.len()]
-    } else {
-        write
+    let mut lead = Lead {
+        out: &mut spool,
+        head: Vec::new(),
     };
+    let mut input = Opening {
+        input,
+        head: Vec::new(),
+    };
+    let Prepared { scan, decision } =
+        prepare(&mut input, &mut lead, settings, f, "standard input")?;
+    let head = lead.head;
+    let input_bom = input.head.starts_with(BOM);
     let helm4 = settings.helm4_env || scan.helm4_input;
-    let mut written = Vec::new();
+    let style = render::Style {
+        helm4_annotation: helm4,
+        source_comment: !scan.helm4_input,
+    };
+    let docs = generated(&decision, settings.target, style, &|_| Vec::new())
+        .map_err(|e| vec![Diagnostic::error(Code::Render, "", e.to_string())])?;
+    let line_break = decision.line_break_after_input(&scan)?;
+    let diagnostics = decision.notes;
+    let written = docs.iter().map(|d| d.source.clone()).collect();
+    let (first, last): (Vec<Generated>, Vec<Generated>) =
+        docs.into_iter().partition(|d| d.place == Place::First);
     let write_err = |e: io::Error| {
         vec![Diagnostic::error(
             Code::WriteOutput,
@@ -130,49 +231,52 @@ pub fn run(
             format!("cannot write output: {e}"),
         )]
     };
-    let appends = write.iter().any(|w| *w);
-    if let (true, Some(u)) = (appends, &scan.unterminated) {
-        if !newline_keeps_meaning(&u.bytes) {
-            return Err(vec![Diagnostic::error(
-                Code::NoFinalNewline,
-                "",
-                format!(
-                    "input document {} ends without a line break inside a value (a block scalar): the documents spaces-postrender appends would add one to that value",
-                    u.document
-                ),
-            )
-            .at(Some(input_origin(u.document, u.line, &stream::source_comment(&u.bytes))))
-            .hint("end the input with a line break")]);
-        }
+    if line_break {
         spool.write_all(b"\n").map_err(write_err)?;
     }
-    for (o, w) in plan.objects.iter().zip(&write) {
-        if !*w {
-            continue;
-        }
-        let style = render::Style {
-            helm4_annotation: helm4,
-            source_comment: !scan.helm4_input,
-        };
-        let text = render::render(settings.target, o, style)
-            .map_err(|e| vec![Diagnostic::error(Code::Render, "", e)])?;
-        spool.write_all(text.as_bytes()).map_err(write_err)?;
-        written.push(render::source_name(settings.target, o));
+    for d in &last {
+        spool.write_all(d.text.as_bytes()).map_err(write_err)?;
     }
-    if plan.objects.is_empty() && !hooks_only {
-        diagnostics.push(Diagnostic::info(
-            Code::NothingGenerated,
+    // A byte-order mark belongs to the start of the stream: it stays there, before the
+    // Namespaces, and the input's first document follows them without it.
+    let bom = if !first.is_empty() && head.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
+    let rest = &head[bom..];
+    // (Also when the input's first document, which held it, was dropped as an earlier run's
+    // Namespace.)
+    let write_bom = !first.is_empty() && (bom > 0 || input_bom);
+    if !first.is_empty() && starts_with_directive(rest) {
+        return Err(vec![Diagnostic::error(
+            Code::DirectiveFirst,
             "",
-            format!(
-                "no objects to generate for target {} with these values",
-                settings.target.as_str()
-            ),
-        ));
+            "the first input document starts with a YAML directive (%YAML or %TAG), which may only open a stream, and the generated Namespace must come before the input",
+        )
+        .at(Some(input_origin(
+            (1..).find(|d| !scan.dropped.contains(d)).unwrap_or(1),
+            1,
+            &None,
+        )))
+        .hint("remove the directive: Kubernetes' own YAML reader does not read it either")]);
     }
-    if spool.len == 0 && scan.bytes > 0 {
+    if first.is_empty() && spool.len == 0 && scan.bytes > 0 {
         spool.write_all(NOTHING_LEFT).map_err(write_err)?;
     }
-    spool.copy_to(out).map_err(write_err)?;
+    if write_bom {
+        out.write_all(BOM).map_err(write_err)?;
+    }
+    for d in &first {
+        out.write_all(d.text.as_bytes()).map_err(write_err)?;
+    }
+    // The input's first document may have no boundary line of its own.
+    if !first.is_empty() && !rest.is_empty() && !starts_with_boundary(rest) {
+        out.write_all(b"---\n").map_err(write_err)?;
+    }
+    spool
+        .copy_to(&mut Skip { out, skip: bom })
+        .map_err(write_err)?;
     Ok(Outcome {
         diagnostics,
         written,

@@ -31,8 +31,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("namespace.yaml", include_str!("templates/namespace.yaml")),
 ];
 
-fn env() -> &'static Result<Environment<'static>, String> {
-    static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+/// Why a planned object could not be rendered (a defect of the tool, never of the input).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// An embedded template does not compile or cannot be found.
+    #[error("template {name}: {message}")]
+    Template { name: &'static str, message: String },
+    /// A name with characters the `# Source:` comment cannot hold.
+    #[error("refusing to render an object named {name:?}")]
+    UnsafeName { name: String },
+    /// The template failed on this object.
+    #[error("rendering {kind}: {message}")]
+    Render { kind: Kind, message: String },
+}
+
+fn env() -> &'static Result<Environment<'static>, RenderError> {
+    static ENV: OnceLock<Result<Environment<'static>, RenderError>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -45,7 +59,10 @@ fn env() -> &'static Result<Environment<'static>, String> {
         });
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
-                .map_err(|e| format!("template {name}: {e}"))?;
+                .map_err(|e| RenderError::Template {
+                    name,
+                    message: e.to_string(),
+                })?;
         }
         Ok(env)
     })
@@ -105,7 +122,7 @@ pub struct Style {
 }
 
 /// Render one object; the text starts with `---` and ends with a newline.
-pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, String> {
+pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, RenderError> {
     let helm4 = style.helm4_annotation;
     let env = env().as_ref().map_err(Clone::clone)?;
     let source = source_name(target, o);
@@ -114,7 +131,9 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-./".contains(&b))
     {
-        return Err(format!("refusing to render an object named {:?}", o.name));
+        return Err(RenderError::UnsafeName {
+            name: o.name.clone(),
+        });
     }
     let mut annotations: BTreeMap<String, String> = o.annotations.iter().cloned().collect();
     if helm4 {
@@ -146,14 +165,19 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
         role_ref: o.role_ref.as_deref(),
         subjects: &o.subjects,
     };
-    let tmpl = env
-        .get_template(template_for(o.kind))
-        .map_err(|e| e.to_string())?;
+    let name = template_for(o.kind);
+    let tmpl = env.get_template(name).map_err(|e| RenderError::Template {
+        name,
+        message: e.to_string(),
+    })?;
     let mut s = tmpl
         .render(
             minijinja::context! { obj => minijinja::Value::from(minijinja::value::Serde(&ctx)) },
         )
-        .map_err(|e| format!("rendering {}: {e}", o.kind))?;
+        .map_err(|e| RenderError::Render {
+            kind: o.kind,
+            message: e.to_string(),
+        })?;
     if !s.ends_with('\n') {
         s.push('\n');
     }

@@ -26,7 +26,7 @@ pub enum WhyFormat {
     /// Text for people.
     #[default]
     Human,
-    /// The JSON shape documented in the `why` module and docs/ci.md.
+    /// The JSON shape documented in docs/reference/why-json.md.
     Json,
 }
 
@@ -41,7 +41,7 @@ impl WhyFormat {
     }
 }
 
-/// The explanation of one run. See the module documentation for the JSON shape.
+/// The explanation of one run (its JSON shape: docs/reference/why-json.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Why {
@@ -65,7 +65,8 @@ pub struct WhyObject {
     pub target: Target,
     /// The `# Source:` line of the generated document.
     pub source: String,
-    /// False when the input already holds it (a Namespace is then not generated again).
+    /// False when the input already holds it (a Namespace is then not generated again) or
+    /// every object of the input is a Helm hook.
     pub written: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub already_in_input: Vec<String>,
@@ -289,7 +290,7 @@ pub fn explain(settings: &Settings, features: &Features, scan: &Scan, decision: 
             why_object(
                 plan.target,
                 o,
-                write.get(i).copied().unwrap_or(true),
+                write.get(i).copied().unwrap_or(false),
                 present.get(i).and_then(Option::as_ref),
             )
         })
@@ -372,7 +373,11 @@ impl Why {
         let mut out = String::new();
         let t = self.target.as_str();
         let written = self.generated.iter().filter(|o| o.written).count();
-        let present = self.generated.len() - written;
+        let present = self
+            .generated
+            .iter()
+            .filter(|o| !o.already_in_input.is_empty())
+            .count();
         let present = if present > 0 {
             format!(", {present} already in the input")
         } else {
@@ -396,7 +401,11 @@ impl Why {
                 o.target.as_str(),
                 o.source
             ));
-            if !o.written {
+            if !o.written && o.already_in_input.is_empty() {
+                out.push_str(
+                    "  written:   no, every object of the input is a Helm hook (nothing is generated for a hooks-only post-render)\n",
+                );
+            } else if !o.written {
                 out.push_str(&format!(
                     "  written:   no, the input already has it ({})\n",
                     o.already_in_input.join("; ")

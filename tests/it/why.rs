@@ -436,7 +436,8 @@ fn everything_off_lists_what_each_flag_would_generate() {
         &["-f", "fixtures/why/all-off.yaml"],
         None,
         &[],
-        "",
+        // The decision's own note, as post-render says it.
+        "info[nothing-generated]: no objects to generate for target space",
     );
     assert_eq!(v["generated"].as_array().expect("generated").len(), 0);
     let n = v["notGenerated"].as_array().expect("notGenerated");
@@ -552,4 +553,46 @@ fn strict_makes_warnings_fail() {
     let strict = run(&["why", "--strict", "-f", values], None, &[]);
     assert_eq!(strict.code, 1);
     assert_eq!(strict.stdout, "");
+}
+
+/// On a stream of nothing but Helm hooks post-render generates nothing; `why` says so too,
+/// with the reason, from the same decision.
+#[test]
+fn a_hooks_only_stream_generates_nothing_in_why_either() {
+    let hooks = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-upgrade\nspec: {}\n";
+    let args = [
+        "why",
+        "-f",
+        "fixtures/values/argocd-on-cluster.yaml",
+        "--input",
+        "-",
+    ];
+    let human = common::run_out(&args, hooks.as_bytes(), &[]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stderr.contains("info[hooks-only]"),
+        "{}",
+        human.stderr
+    );
+    assert!(
+        human
+            .stdout
+            .starts_with("target space: 0 objects generated, "),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("written:   no, every object of the input is a Helm hook"),
+        "{}",
+        human.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let v: Value = serde_json::from_str(&common::run_out(&json_args, hooks.as_bytes(), &[]).stdout)
+        .expect("json");
+    let generated = v["generated"].as_array().expect("generated");
+    assert!(!generated.is_empty());
+    assert!(generated.iter().all(|o| o["written"] == false), "{v}");
 }

@@ -6,8 +6,8 @@ use spaces_postrender::pipeline;
 use spaces_postrender::why::WhyFormat;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
-/// `why`: the same scan and decision as a post-render run (`scan::scan_input` into a sink,
-/// then `decide::decide`), printed as an explanation instead of rendered.
+/// `why`: the same scan and decision as a post-render run (`pipeline::prepare` into a sink),
+/// printed as an explanation instead of rendered.
 pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFormat) -> i32 {
     let mut report = Report::default();
     let values_from_stdin = run

@@ -64,9 +64,30 @@ struct Node {
     children: Vec<(Marker, Marker, bool)>,
 }
 
+/// Why a text is no ResourceList whose layout can be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error("the ResourceList is not valid YAML (line {line}, column {column}): {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("standard input holds more than one YAML document; a ResourceList is exactly one")]
+    MoreThanOneDocument,
+    #[error("standard input holds no ResourceList")]
+    Empty,
+    #[error("the input is not a mapping")]
+    NotAMapping,
+    #[error("a key of the ResourceList is not a string")]
+    KeyNotAString,
+    #[error("the ResourceList has the key `{key}` twice (line {line}); YAML readers disagree on which one counts")]
+    DuplicateKey { key: String, line: usize },
+}
+
 impl<'a> Layout<'a> {
-    /// Read the layout; `Err` is a message for a text that is not one YAML mapping.
-    pub fn read(text: &'a str) -> Result<Layout<'a>, String> {
+    /// Read the layout of a text that is one YAML mapping.
+    pub fn read(text: &'a str) -> Result<Layout<'a>, LayoutError> {
         let lines = line_starts(text);
         let mut parser = Parser::new_from_str(text);
         let mut depth = 0usize;
@@ -82,12 +103,11 @@ impl<'a> Layout<'a> {
             let (ev, span) = match parser.next_event() {
                 Some(Ok(x)) => x,
                 Some(Err(e)) => {
-                    return Err(format!(
-                        "the ResourceList is not valid YAML (line {}, column {}): {}",
-                        e.marker().line(),
-                        e.marker().col() + 1,
-                        spaces_postrender::yamlio::parser_message(e.kind())
-                    ))
+                    return Err(LayoutError::Syntax {
+                        line: e.marker().line(),
+                        column: e.marker().col() + 1,
+                        message: spaces_postrender::yamlio::parser_message(e.kind()).to_string(),
+                    })
                 }
                 None => break,
             };
@@ -97,7 +117,7 @@ impl<'a> Layout<'a> {
                 Event::DocumentStart(..) => {
                     docs += 1;
                     if docs > 1 && root_seen {
-                        return Err("standard input holds more than one YAML document; a ResourceList is exactly one".into());
+                        return Err(LayoutError::MoreThanOneDocument);
                     }
                     continue;
                 }
@@ -115,7 +135,7 @@ impl<'a> Layout<'a> {
             }
             if depth == 0 {
                 if root_seen {
-                    return Err("standard input holds more than one YAML document; a ResourceList is exactly one".into());
+                    return Err(LayoutError::MoreThanOneDocument);
                 }
                 root_seen = true;
                 match ev {
@@ -126,9 +146,9 @@ impl<'a> Layout<'a> {
                     Event::Scalar(ref s, ScalarStyle::Plain, ..)
                         if s.is_empty() || s == "null" || s == "~" =>
                     {
-                        return Err("standard input holds no ResourceList".into())
+                        return Err(LayoutError::Empty)
                     }
-                    _ => return Err("the input is not a mapping".into()),
+                    _ => return Err(LayoutError::NotAMapping),
                 }
                 continue;
             }
@@ -140,7 +160,7 @@ impl<'a> Layout<'a> {
                 let Some((k, m)) = key.take() else {
                     match ev {
                         Event::Scalar(s, ..) => key = Some((s.into_owned(), span.start)),
-                        _ => return Err("a key of the ResourceList is not a string".into()),
+                        _ => return Err(LayoutError::KeyNotAString),
                     }
                     continue;
                 };
@@ -190,15 +210,14 @@ impl<'a> Layout<'a> {
             }
         }
         if !root_seen {
-            return Err("standard input holds no ResourceList".into());
+            return Err(LayoutError::Empty);
         }
         for (i, (k, m, _)) in entries.iter().enumerate() {
             if entries[..i].iter().any(|(k2, ..)| k2 == k) {
-                return Err(format!(
-                    "the ResourceList has the key `{}` twice (line {}); YAML readers disagree on which one counts",
-                    k,
-                    m.line()
-                ));
+                return Err(LayoutError::DuplicateKey {
+                    key: k.clone(),
+                    line: m.line(),
+                });
             }
         }
         let scalar = |name: &str| {

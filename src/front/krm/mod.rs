@@ -24,6 +24,7 @@ mod layout;
 use crate::front::fnconfig::{self, FieldMap, ResourceRef};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};
+use spaces_postrender::decide::Place;
 use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
 use spaces_postrender::identify::Object;
 use spaces_postrender::pipeline::{self, Prepared, Settings};
@@ -213,7 +214,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     }
     let layout = match Layout::read(text) {
         Ok(l) => l,
-        Err(m) => return fail(m),
+        Err(e) => return fail(e.to_string()),
     };
     let kind = layout.kind.as_deref().unwrap_or("");
     let api = layout.api_version.as_deref().unwrap_or("");
@@ -377,62 +378,63 @@ fn generate(
     if report.has_errors() {
         return ctx.unchanged(&report);
     }
-    // Each generated object takes the place of an earlier run's copy of it (keeping that
-    // copy's annotations: the orchestrator's index, path and id, and anything added since);
-    // the others follow the items.
-    let plan = &decision.plan;
-    let mut placed = vec![false; plan.objects.len()];
-    let mut entries = Vec::with_capacity(items.len() + plan.objects.len());
-    let mut written = vec![];
-    let render = |p: &Planned, keep: Map<String, Value>| -> Result<String, String> {
-        let mut p = p.clone();
-        for (k, v) in keep {
-            if let (false, Value::String(v)) = (p.annotations.iter().any(|(a, _)| *a == k), v) {
-                p.annotations.push((k, v));
-            }
-        }
-        let style = spaces_postrender::render::Style::default();
-        let text = spaces_postrender::render::render(settings.target, &p, style)?;
-        Ok(text.strip_prefix("---\n").unwrap_or(&text).to_string())
+    // The one rendering of the decision. Each generated object takes the place of an earlier
+    // run's copy of it (keeping that copy's annotations: the orchestrator's index, path and id,
+    // and anything added since); a Namespace goes before every item (an orchestrator that
+    // applies the list in order creates it before what lives in it); the others follow the
+    // items.
+    let keep = |document: usize| -> Vec<(String, String)> {
+        items
+            .get(document.wrapping_sub(1))
+            .map(|it| {
+                annotations(&it.doc)
+                    .into_iter()
+                    .filter_map(|(k, v)| match v {
+                        Value::String(v) => Some((k, v)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    for (i, it) in items.iter().enumerate() {
+    let style = spaces_postrender::render::Style::default();
+    let docs = match pipeline::generated(&decision, settings.target, style, &keep) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("internal: {e}")),
+    };
+    let text =
+        |d: &pipeline::Generated| d.text.strip_prefix("---\n").unwrap_or(&d.text).to_string();
+    let mut placed = vec![false; docs.len()];
+    let mut entries = Vec::with_capacity(items.len() + docs.len());
+    let mut written = vec![];
+    for (k, d) in docs.iter().enumerate() {
+        if d.place == Place::First {
+            placed[k] = true;
+            entries.push(Entry::New(text(d)));
+            written.push(k);
+        }
+    }
+    for i in 0..items.len() {
         if !scan.dropped.contains(&(i + 1)) {
             entries.push(Entry::Keep(i));
             continue;
         }
-        let slot = (0..plan.objects.len())
-            .find(|&j| decision.write[j] && !placed[j] && decision.replaces[j] == Some(i + 1));
-        if let Some(j) = slot {
-            placed[j] = true;
-            match render(&plan.objects[j], annotations(&it.doc)) {
-                Ok(t) => entries.push(Entry::New(t)),
-                Err(e) => return fail(format!("internal: {e}")),
-            }
-            written.push(j);
+        if let Some(k) = (0..docs.len()).find(|&k| !placed[k] && docs[k].replaces == Some(i + 1)) {
+            placed[k] = true;
+            entries.push(Entry::New(text(&docs[k])));
+            written.push(k);
         }
     }
-    for (j, p) in plan.objects.iter().enumerate() {
-        if decision.write[j] && !placed[j] {
-            match render(p, Map::new()) {
-                Ok(t) => entries.push(Entry::New(t)),
-                Err(e) => return fail(format!("internal: {e}")),
-            }
-            written.push(j);
+    for (k, d) in docs.iter().enumerate() {
+        if !placed[k] {
+            entries.push(Entry::New(text(d)));
+            written.push(k);
         }
     }
-    if plan.objects.is_empty() {
-        report.push(Diagnostic::info(
-            Code::NothingGenerated,
-            "",
-            format!(
-                "no objects to generate for target {} with these values",
-                settings.target.as_str()
-            ),
-        ));
-    }
+    let plan = &decision.plan;
     let mut res = ctx.results(&report.items);
-    for j in written {
-        let p = &plan.objects[j];
+    for k in written {
+        let p = &plan.objects[docs[k].index];
         let r = planned_ref(p);
         let ns = r
             .namespace
