@@ -544,9 +544,8 @@ pub fn resource_rules(user: &str, namespace: &str) -> Vec<String> {
         review.as_bytes(),
     );
     let v: serde_json::Value = serde_json::from_str(&text).expect("SelfSubjectRulesReview JSON");
-    assert_eq!(
-        v["status"]["incomplete"].as_bool().unwrap_or(false),
-        false,
+    assert!(
+        !v["status"]["incomplete"].as_bool().unwrap_or(false),
         "the rules review is incomplete: {text}"
     );
     let strings = |v: &serde_json::Value| -> Vec<String> {
@@ -603,4 +602,167 @@ pub fn get_json(kind: &str, name: &str, namespace: Option<&str>) -> Option<serde
     } else {
         Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{kind}/{name}: {e}: {text}")))
     }
+}
+
+/// Every Helm the real-server tests run, by its name in `.ci/install-tools.sh`'s directory, with
+/// the version it must report.
+pub const HELMS: [(&str, &str); 3] = [
+    ("helm3", "v3.17.3"),
+    ("helm4", "v4.1.4"),
+    ("helm42", "v4.2.3"),
+];
+
+/// One Helm pointed at the shared server, with homes of its own and this tool as its
+/// post-renderer: Helm 3 by path (`--post-renderer BIN`), Helm 4 by the plugin of `plugin/`
+/// (installed into its own HELM_DATA_HOME with the built binary in the plugin's `bin/`).
+pub struct Helm {
+    /// `helm3`, `helm4` or `helm42`.
+    pub name: &'static str,
+    /// `v3.17.3`, ...
+    pub version: &'static str,
+    /// Its homes and a work directory for values files and charts (inside the server's
+    /// directory, so removed with it whatever happens).
+    pub dir: tempfile::TempDir,
+}
+
+impl Helm {
+    /// A Helm of [`HELMS`]: checks its version, installs the plugin for Helm 4.
+    pub fn new(name: &'static str) -> Helm {
+        let version = HELMS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no Helm {name}"))
+            .1;
+        let h = Helm {
+            name,
+            version,
+            dir: server().tempdir(),
+        };
+        let v = h.run(&["version", "--short"]);
+        assert!(
+            v.status.success() && String::from_utf8_lossy(&v.stdout).starts_with(version),
+            "{name} must be {version}: {}",
+            output_text(&v)
+        );
+        if h.is_helm4() {
+            let plugin = h.dir.path().join("plugin-src");
+            std::fs::create_dir_all(plugin.join("bin")).expect("plugin dir");
+            for f in ["plugin.yaml", "run"] {
+                std::fs::copy(root().join("plugin").join(f), plugin.join(f))
+                    .unwrap_or_else(|e| panic!("plugin/{f}: {e}"));
+            }
+            std::fs::copy(super::bin(), plugin.join("bin/spaces-postrender"))
+                .expect("copy the binary into the plugin");
+            let out = h.run(&["plugin", "install", &plugin.display().to_string()]);
+            assert!(
+                out.status.success(),
+                "{name} plugin install: {}",
+                output_text(&out)
+            );
+        }
+        h
+    }
+
+    pub fn is_helm4(&self) -> bool {
+        self.name != "helm3"
+    }
+
+    /// A path in the work directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join("work").join(name)
+    }
+
+    /// Write a file into the work directory (parents created); its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        p
+    }
+
+    /// The Helm command, pointed at the server, with its own homes.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(super::tools().join(self.name));
+        let d = self.dir.path();
+        std::fs::create_dir_all(d.join("work")).expect("work dir");
+        cmd.env("HELM_DATA_HOME", d.join("data"))
+            .env("HELM_CONFIG_HOME", d.join("config"))
+            .env("HELM_CACHE_HOME", d.join("cache"))
+            .env_remove("HELM_PLUGINS")
+            .env_remove("HELM_NAMESPACE")
+            .env_remove("HELM_PLUGIN_NAME")
+            .env_remove("HELM_DRIVER")
+            .env_remove("HELM_KUBECONTEXT")
+            .current_dir(d.join("work"));
+        server().env(&mut cmd);
+        cmd
+    }
+
+    /// `helm ARGS`, whatever the exit code.
+    pub fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        run_cmd(self.cmd().args(args), b"")
+    }
+
+    /// `helm ARGS`, failing the test unless it succeeds; its stdout.
+    pub fn ok<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{} {}: {}",
+            self.name,
+            args.iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+            output_text(&out)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `--post-renderer` for this Helm and one `--post-renderer-args=ARG` per argument.
+    pub fn post_renderer(&self, args: &[&str]) -> Vec<String> {
+        let renderer = if self.is_helm4() {
+            "spaces-postrender".to_string()
+        } else {
+            super::bin().display().to_string()
+        };
+        let mut v = vec!["--post-renderer".to_string(), renderer];
+        v.extend(args.iter().map(|a| format!("--post-renderer-args={a}")));
+        v
+    }
+}
+
+/// Run `f` for every Helm of [`HELMS`], each in a thread of its own; a failure of any is a
+/// failure of the test, with each failing Helm's message.
+pub fn for_each_helm(f: impl Fn(&'static str) + Sync) {
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = HELMS
+            .iter()
+            .map(|(name, version)| {
+                let f = &f;
+                (
+                    *name,
+                    *version,
+                    std::thread::Builder::new()
+                        .name(format!("{name} {version}"))
+                        .spawn_scoped(scope, move || f(name))
+                        .expect("spawn a Helm thread"),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|(name, version, h)| {
+                h.join().err().map(|p| {
+                    let msg = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    format!("=== {name} ({version}):\n{msg}")
+                })
+            })
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

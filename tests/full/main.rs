@@ -16,5 +16,7 @@ mod e2e_kustomize;
 mod generated_objects;
 mod helm_values_diff;
 mod kube;
+mod kube_argocd;
+mod kube_helm;
 mod precommit;
 mod shell_integration;
