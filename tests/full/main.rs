@@ -15,5 +15,8 @@ mod e2e_kpt;
 mod e2e_kustomize;
 mod generated_objects;
 mod helm_values_diff;
+mod kube;
+mod kube_argocd;
+mod kube_helm;
 mod precommit;
 mod shell_integration;
