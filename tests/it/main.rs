@@ -16,6 +16,7 @@ mod identify_props;
 mod integrity;
 mod integrity_props;
 mod krm;
+mod kube_reading;
 mod no_leak;
 mod properties;
 mod reference_docs;
