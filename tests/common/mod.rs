@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod yamlgen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
