@@ -33,6 +33,8 @@ enum TagKind {
     Str,
     /// `!!merge`.
     Merge,
+    /// `!!null`: a null when its text is one (`!!null ''`), refused otherwise.
+    Null,
     /// Any other tag.
     Other,
 }
@@ -71,6 +73,7 @@ fn tag_kind(tag: Option<&serde_saphyr::granit_parser::Tag>) -> TagKind {
     match (t.handle(), t.suffix()) {
         ("tag:yaml.org,2002:", "str") | ("!", "") | ("", "!") => TagKind::Str,
         ("tag:yaml.org,2002:", "merge") => TagKind::Merge,
+        ("tag:yaml.org,2002:", "null") => TagKind::Null,
         _ => TagKind::Other,
     }
 }
@@ -266,6 +269,9 @@ fn go_float(s: &str) -> bool {
     yaml_float(s)
 }
 
+/// The plain texts go-yaml reads as null.
+const NULLS: [&str; 5] = ["", "~", "null", "Null", "NULL"];
+
 /// What a scalar is to go-yaml, for the fields read here.
 enum Scalar<'a> {
     Null,
@@ -288,11 +294,10 @@ impl Tree {
         match &self.nodes[self.deref(n)].node {
             Node::Scalar { text, plain, tag } => Some(match tag {
                 TagKind::Str => Scalar::Str(text),
-                TagKind::Merge | TagKind::Other => Scalar::Other,
+                TagKind::Null if NULLS.contains(&text.as_str()) => Scalar::Null,
+                TagKind::Null | TagKind::Merge | TagKind::Other => Scalar::Other,
                 TagKind::None if !*plain => Scalar::Str(text),
-                TagKind::None if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") => {
-                    Scalar::Null
-                }
+                TagKind::None if NULLS.contains(&text.as_str()) => Scalar::Null,
                 TagKind::None if text == "<<" || plain_is_string(text) => Scalar::Str(text),
                 TagKind::None => Scalar::Other,
             }),

@@ -15,5 +15,6 @@ mod e2e_kpt;
 mod e2e_kustomize;
 mod generated_objects;
 mod helm_values_diff;
+mod kube_reader;
 mod precommit;
 mod shell_integration;
