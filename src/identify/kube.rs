@@ -367,7 +367,7 @@ impl Tree {
         Ok(Some(out))
     }
 
-    fn get<'a>(&self, entries: &[(&'a str, usize)], key: &str) -> Option<usize> {
+    fn get(&self, entries: &[(&str, usize)], key: &str) -> Option<usize> {
         entries.iter().find(|e| e.0 == key).map(|e| e.1)
     }
 

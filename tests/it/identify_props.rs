@@ -9,7 +9,7 @@
 //!   chart output), the YAML parser accepts with the same identity; it never hides an error;
 
 use crate::common;
-use common::yamlgen::{all, document, render};
+use common::yamlgen::{document, render};
 use proptest::prelude::*;
 use spaces_postrender::identify::{
     identify, identify_events, identify_full, identify_quick, DocError, DocInfo,
