@@ -424,6 +424,7 @@ impl Builder {
             self.full()?;
         }
         let ignored = self.ignored();
+        let mut needs_full = false;
         let role = match self.stack.last_mut() {
             None if ignored => Role::Other,
             None => {
@@ -447,6 +448,12 @@ impl Builder {
                 None => {
                     self.full()?;
                     is_key = true;
+                    Role::Other
+                }
+                // A list or mapping as an identity value: Kubernetes refuses the object, which
+                // only the exact path says.
+                Some(k) if field_of(parent.role, k).is_some() => {
+                    needs_full = true;
                     Role::Other
                 }
                 Some(k) => match child_role(parent.role, k, is_map) {
@@ -473,6 +480,9 @@ impl Builder {
                 }
             }
         };
+        if needs_full {
+            self.full()?;
+        }
         self.stack.push(Frame {
             role,
             is_map,
