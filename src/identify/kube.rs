@@ -644,4 +644,47 @@ mod tests {
         assert_eq!(d.objects.len(), 1);
         assert_eq!(d.objects[0].kind.as_deref(), Some("A"));
     }
+
+    #[test]
+    fn the_alias_share_kubectl_allows_shrinks_with_the_document() {
+        assert_eq!(allowed_alias_ratio(1_000), 0.99);
+        assert_eq!(allowed_alias_ratio(400_000), 0.99);
+        assert!((allowed_alias_ratio(2_200_000) - 0.545).abs() < 1e-9);
+        assert!((allowed_alias_ratio(1_300_000) - 0.7675).abs() < 1e-9);
+        assert_eq!(allowed_alias_ratio(4_000_000), 0.10);
+        assert_eq!(allowed_alias_ratio(9_000_000), 0.10);
+    }
+
+    #[test]
+    fn aliases_are_counted_as_go_yaml_decodes_them() {
+        // 20 aliases of a 51-node list: 1,020 decodes from aliases, 93 % of the document.
+        let wide = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            ["x"; 50].join(", "),
+            ["*a"; 20].join(", ")
+        );
+        assert_eq!(read(&wide).expect("within the limit").aliased, 1020);
+        // A merged alias counts the mapping it brings: itself, its key and its value.
+        let merged = "a: &a {x: 1}\nb: {<<: [*a, *a]}\nc: {<<: *a}\n";
+        assert_eq!(read(merged).expect("ok").aliased, 9);
+        // 300 aliases of a 201-node list: over 99 % of the decoded nodes.
+        let tall = format!(
+            "a: &a [{}]\nb: [{}]\n",
+            ["x"; 200].join(", "),
+            ["*a"; 300].join(", ")
+        );
+        let e = read(&tall).expect_err("over 99 % from aliases");
+        assert!(e.message.contains("excessive aliasing"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_collection_as_a_key_is_refused() {
+        for d in [
+            "metadata: {[a]: b, name: x}\n",
+            "metadata: {? {a: b} : c, name: x}\n",
+        ] {
+            let e = read(d).expect_err(d);
+            assert!(e.message.contains("mapping key"), "{d}: {}", e.message);
+        }
+    }
 }
