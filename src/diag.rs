@@ -181,6 +181,8 @@ codes! {
     NothingGenerated = "nothing-generated", note;
     /// An input document is not valid YAML.
     InvalidManifest = "invalid-manifest", error;
+    /// No input document is a Kubernetes object (a values file given as the manifests?).
+    NoObjects = "no-objects", error;
     /// An input document is not valid UTF-8.
     InvalidUtf8 = "invalid-utf8", error;
     /// The input manifests cannot be read.

@@ -23,9 +23,9 @@
 //! documents yield their items. `tests/it/identify_props.rs` checks that the three agree.
 
 use crate::k8s::MARKER_LABEL;
-use serde_json::Value;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
+mod kube;
 mod quick;
 
 /// The Helm 4 annotation naming the template file of each document.
@@ -58,6 +58,49 @@ impl Object {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DocInfo {
     pub objects: Vec<Object>,
+    /// The document is a mapping (an object, a list, or any other mapping).
+    pub mapping: bool,
+    /// The document is a Kubernetes object: a mapping with apiVersion and kind (a list too).
+    pub kube_object: bool,
+    /// Nodes decoded by expanding aliases, as Kubernetes' reader counts them (0 without
+    /// aliases): what the document costs the stream's alias budget.
+    pub aliased: u64,
+}
+
+/// The pod's service account as the pod spec conversion reads it: `serviceAccountName`, or when
+/// that is empty the deprecated `serviceAccount`.
+fn pod_service_account(name: Option<String>, deprecated: Option<String>) -> Option<String> {
+    name.filter(|s| !s.is_empty())
+        .or(deprecated.filter(|s| !s.is_empty()))
+}
+
+/// A list's items that name neither kind nor apiVersion take the list's: kind without its
+/// `List` suffix (`RoleList` -> `Role`), and its apiVersion.
+fn inherit(list: &Object, items: &mut [Object]) {
+    let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
+    for o in items.iter_mut() {
+        if empty(&o.kind) && empty(&o.api_version) {
+            let kind = list.kind.as_deref().unwrap_or("");
+            let kind = kind.strip_suffix("List").unwrap_or(kind);
+            o.kind = Some(kind.to_string()).filter(|k| !k.is_empty());
+            o.api_version = list.api_version.clone().filter(|v| !v.is_empty());
+        }
+    }
+}
+
+/// A mapping with apiVersion and kind.
+fn is_kube_object(o: &Object) -> bool {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    set(&o.api_version) && set(&o.kind)
+}
+
+/// An empty namespace is no namespace (Kubernetes' reading).
+fn normalize(info: &mut DocInfo) {
+    for o in &mut info.objects {
+        if o.namespace.as_deref() == Some("") {
+            o.namespace = None;
+        }
+    }
 }
 
 /// Why a document was refused.
@@ -303,10 +346,17 @@ pub(crate) enum Stop {
 pub(crate) struct Builder {
     objects: Vec<Object>,
     stack: Vec<Frame>,
-    /// Per YAML document: index of its root object, and the objects of its `items`.
+    /// The root object and the objects of its `items` (of the first YAML document: Kubernetes
+    /// reads no other), and whether the root is a list (its `items` a sequence or null).
     root_obj: Option<usize>,
     item_objs: Vec<usize>,
-    lists: Vec<(usize, Vec<usize>)>,
+    root_list: bool,
+    /// The root is a mapping.
+    mapping: bool,
+    /// YAML documents started.
+    docs: usize,
+    /// The deprecated `serviceAccount` of an object's pod spec.
+    deprecated_sa: Vec<(usize, String)>,
     lenient: bool,
     needs_full: bool,
     /// Lenient mode: the text of anchored scalars, for aliases used as keys.
@@ -322,7 +372,10 @@ impl Builder {
             stack: Vec::with_capacity(16),
             root_obj: None,
             item_objs: Vec::new(),
-            lists: Vec::new(),
+            root_list: false,
+            mapping: false,
+            docs: 0,
+            deprecated_sa: Vec::new(),
             lenient: false,
             needs_full: false,
             anchors: std::collections::BTreeMap::new(),
@@ -348,9 +401,13 @@ impl Builder {
     }
 
     pub(crate) fn document_start(&mut self) {
-        if let Some(r) = self.root_obj.take() {
-            self.lists.push((r, std::mem::take(&mut self.item_objs)));
-        }
+        self.docs += 1;
+    }
+
+    /// In a YAML document after the first (after `...`), which Kubernetes does not read: only
+    /// the checks of the document's text apply.
+    fn ignored(&self) -> bool {
+        self.docs > 1
     }
 
     /// A mapping (`is_map`) or sequence starts. `line`/`column` locate it for shape errors.
@@ -366,7 +423,10 @@ impl Builder {
             // A tag anywhere: what it makes of the node, only the full parse says.
             self.full()?;
         }
+        let ignored = self.ignored();
+        let mut needs_full = false;
         let role = match self.stack.last_mut() {
+            None if ignored => Role::Other,
             None => {
                 self.root_pos.get_or_insert((line, column));
                 if !is_map {
@@ -377,6 +437,7 @@ impl Builder {
                         return Err(Stop::Invalid(shape_error("a list", line, column)));
                     }
                 } else {
+                    self.mapping = true;
                     self.objects.push(Object::default());
                     self.root_obj = Some(self.objects.len() - 1);
                     Role::Obj(self.objects.len() - 1)
@@ -389,12 +450,22 @@ impl Builder {
                     is_key = true;
                     Role::Other
                 }
+                // A list or mapping as an identity value: Kubernetes refuses the object, which
+                // only the exact path says.
+                Some(k) if field_of(parent.role, k).is_some() => {
+                    needs_full = true;
+                    Role::Other
+                }
                 Some(k) => match child_role(parent.role, k, is_map) {
                     // Only the root's `items` are a List's objects, not an item's own `items`.
                     Role::Items
                         if parent.role != Role::Obj(self.root_obj.unwrap_or(usize::MAX)) =>
                     {
                         Role::Other
+                    }
+                    Role::Items => {
+                        self.root_list = true;
+                        Role::Items
                     }
                     r => r,
                 },
@@ -409,6 +480,9 @@ impl Builder {
                 }
             }
         };
+        if needs_full {
+            self.full()?;
+        }
         self.stack.push(Frame {
             role,
             is_map,
@@ -475,7 +549,11 @@ impl Builder {
             // `!!null`, `!!binary`, `!!int x`...: only the full parse says what it is.
             self.full()?;
         }
+        let ignored = self.ignored();
         let Some(top) = self.stack.last_mut() else {
+            if ignored {
+                return Ok(());
+            }
             self.root_pos.get_or_insert((line, column));
             let v = val.ok_or(Stop::Unsure)?;
             if tagged {
@@ -496,6 +574,17 @@ impl Builder {
             }
             Some(k) => {
                 let role = top.role;
+                if k == Key::Items && role == Role::Obj(self.root_obj.unwrap_or(usize::MAX)) {
+                    // `items: null` (or empty): a list of no objects.
+                    let v = val.ok_or(Stop::Unsure)?;
+                    if tagged {
+                        return self.full();
+                    }
+                    if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
+                        self.root_list = true;
+                    }
+                    return Ok(());
+                }
                 if let Some((i, field)) = field_of(role, k) {
                     let v = val.ok_or(Stop::Unsure)?;
                     if tagged || (plain && !plain_is_string(v)) {
@@ -509,11 +598,7 @@ impl Builder {
                         Field::Namespace => o.namespace = Some(v.to_string()),
                         Field::Marker => o.marker = Some(v.to_string()),
                         Field::ServiceAccountName => o.service_account = Some(v.to_string()),
-                        Field::ServiceAccount => {
-                            if o.service_account.is_none() {
-                                o.service_account = Some(v.to_string())
-                            }
-                        }
+                        Field::ServiceAccount => self.deprecated_sa.push((i, v.to_string())),
                     }
                 }
                 Ok(())
@@ -567,12 +652,40 @@ impl Builder {
     }
 
     pub(crate) fn finish(mut self) -> DocInfo {
-        if let Some(r) = self.root_obj.take() {
-            self.lists.push((r, std::mem::take(&mut self.item_objs)));
+        for (i, old) in std::mem::take(&mut self.deprecated_sa) {
+            let o = &mut self.objects[i];
+            o.service_account = pod_service_account(o.service_account.take(), Some(old));
         }
-        DocInfo {
-            objects: finish(self.objects, &self.lists),
+        for o in &mut self.objects {
+            o.service_account = pod_service_account(o.service_account.take(), None);
         }
+        let Some(root) = self.root_obj else {
+            return DocInfo {
+                mapping: self.mapping,
+                ..DocInfo::default()
+            };
+        };
+        let top = self.objects[root].clone();
+        let kube_object = is_kube_object(&top);
+        let objects = if self.root_list {
+            let mut items: Vec<Object> = self
+                .item_objs
+                .iter()
+                .map(|i| std::mem::take(&mut self.objects[*i]))
+                .collect();
+            inherit(&top, &mut items);
+            items
+        } else {
+            vec![top]
+        };
+        let mut info = DocInfo {
+            objects,
+            mapping: self.mapping,
+            kube_object,
+            aliased: 0,
+        };
+        normalize(&mut info);
+        info
     }
 }
 
@@ -664,11 +777,11 @@ fn events(text: &str, full: bool) -> Result<DocInfo, DocError> {
             Ok(()) => {}
             Err(Stop::Invalid(e)) => return Err(e),
             // Not in lenient mode; were it ever, the full parse answers.
-            Err(Stop::Full | Stop::Unsure) => return full_parse(text, b.root_pos),
+            Err(Stop::Full | Stop::Unsure) => return kube::read(text),
         }
     }
     if full || b.needs_full {
-        return full_parse(text, b.root_pos);
+        return kube::read(text);
     }
     Ok(b.finish())
 }
@@ -686,119 +799,10 @@ fn child_role(parent: Role, key: Key, is_map: bool) -> Role {
     }
 }
 
-/// Keep a List's items (not the List itself) and drop items of non-List roots.
-fn finish(objects: Vec<Object>, lists: &[(usize, Vec<usize>)]) -> Vec<Object> {
-    let mut keep = vec![false; objects.len()];
-    for (root, items) in lists {
-        let is_list = objects[*root]
-            .kind
-            .as_deref()
-            .is_some_and(|k| k.ends_with("List"))
-            && objects[*root].api_version.is_some();
-        if is_list {
-            for i in items {
-                keep[*i] = true;
-            }
-        } else {
-            keep[*root] = true;
-        }
-    }
-    objects
-        .into_iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(o, _)| o)
-        .collect()
-}
-
 /// The slow, exact path: the parser's checks (shape, duplicate identity keys) as on the other
-/// paths, then the identity from a full parse of the document with serde-saphyr.
+/// paths, then the identity as Kubernetes' reader reads it ([`kube`]).
 pub fn identify_full(text: &str) -> Result<DocInfo, DocError> {
     events(text, true)
-}
-
-/// The identity from a full parse with serde-saphyr (duplicate keys: the last one wins, as in
-/// Kubernetes; duplicate identity keys were refused before). `root` locates the root node for
-/// a shape error.
-fn full_parse(text: &str, root: Option<(usize, usize)>) -> Result<DocInfo, DocError> {
-    let opts = crate::yamlio::manifest_options();
-    let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(text, opts).map_err(|e| {
-        let (line, column) = crate::yamlio::error_position(&e);
-        let (line, column) = on_a_line(text, line, column);
-        DocError {
-            message: format!("invalid YAML: {}", crate::yamlio::error_message(&e)),
-            line,
-            column,
-        }
-    })?;
-    let (line, column) = root.unwrap_or((1, 1));
-    let mut objects = Vec::new();
-    for d in docs {
-        match d {
-            Value::Null => {}
-            Value::Object(_) => {
-                let root = object_from_value(&d);
-                let is_list = root.kind.as_deref().is_some_and(|k| k.ends_with("List"))
-                    && root.api_version.is_some();
-                if is_list {
-                    if let Some(items) = d.get("items").and_then(Value::as_array) {
-                        objects.extend(
-                            items
-                                .iter()
-                                .filter(|i| i.is_object())
-                                .map(object_from_value),
-                        );
-                    }
-                } else {
-                    objects.push(root);
-                }
-            }
-            Value::Array(_) => return Err(shape_error("a list", line, column)),
-            _ => return Err(shape_error("a scalar", line, column)),
-        }
-    }
-    Ok(DocInfo { objects })
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
-        other => Some(other.to_string()),
-    }
-}
-
-/// The same extraction as the fast path, from a parsed value.
-pub fn object_from_value(v: &Value) -> Object {
-    let meta = v.get("metadata").filter(|m| m.is_object());
-    let pod = v
-        .get("spec")
-        .and_then(|s| s.get("template"))
-        .and_then(|t| t.get("spec"))
-        .filter(|p| p.is_object());
-    Object {
-        api_version: v.get("apiVersion").and_then(scalar_text),
-        kind: v.get("kind").and_then(scalar_text),
-        name: meta.and_then(|m| m.get("name")).and_then(scalar_text),
-        namespace: meta.and_then(|m| m.get("namespace")).and_then(scalar_text),
-        marker: meta
-            .and_then(|m| m.get("labels"))
-            .and_then(|l| l.get(MARKER_LABEL))
-            .and_then(scalar_text),
-        service_account: pod.and_then(|p| {
-            p.get("serviceAccountName")
-                .and_then(scalar_text)
-                .or_else(|| p.get("serviceAccount").and_then(scalar_text))
-        }),
-        helm4_filename: meta
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(HELM4_FILENAME))
-            .is_some(),
-        hook: meta
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get(crate::k8s::HELM_HOOK))
-            .is_some(),
-    }
 }
 
 #[cfg(test)]

@@ -125,6 +125,11 @@ struct Summary {
     /// In document order: objects that could be the controller Deployment, be generated, or
     /// carry the marker.
     relevant: Vec<Object>,
+    /// The document is a mapping, and a Kubernetes object (apiVersion and kind).
+    mapping: bool,
+    kube_object: bool,
+    /// Nodes its aliases expand to.
+    aliased: u64,
 }
 
 fn is_controller(o: &Object) -> bool {
@@ -160,6 +165,7 @@ fn check_doc(bytes: &[u8]) -> Checked {
         Err(e) => return Checked::Invalid(e),
     };
     let objects = info.objects.len();
+    let (mapping, kube_object, aliased) = (info.mapping, info.kube_object, info.aliased);
     // Our own generated documents (replaced) say nothing about who called us.
     let helm4 = info.objects.iter().any(|o| o.helm4_filename && !marked(o));
     let own = info.objects.iter().filter(|o| is_own(o)).count();
@@ -179,6 +185,9 @@ fn check_doc(bytes: &[u8]) -> Checked {
         helm4,
         own,
         relevant,
+        mapping,
+        kube_object,
+        aliased,
     })
 }
 
@@ -200,7 +209,18 @@ struct Scanner<'o> {
     errors: Vec<Diagnostic>,
     /// Writing failed: stop reading.
     broken: bool,
+    /// Alias expansions left to the stream ([`STREAM_ALIAS_BUDGET`]).
+    alias_budget: u64,
+    /// The first document that is a mapping but no Kubernetes object, and whether any document
+    /// is a Kubernetes object.
+    first_mapping: Option<DocAt>,
+    any_object: bool,
 }
+
+/// Nodes that alias expansion may add to a whole stream (each document is also held to
+/// Kubernetes' own limit on its share of aliases): the budget is the stream's, so that many
+/// documents just under the per-document limit cannot add up to unbounded work.
+pub const STREAM_ALIAS_BUDGET: u64 = 10_000_000;
 
 impl Scanner<'_> {
     fn take(&mut self, at: DocAt, bytes: &[u8], checked: Checked) {
@@ -233,6 +253,25 @@ impl Scanner<'_> {
                 return;
             }
         };
+        if info.aliased > self.alias_budget {
+            self.alias_budget = 0;
+            self.errors.push(
+                Diagnostic::error(
+                    Code::InvalidManifest,
+                    "",
+                    format!("input document {} takes the stream's aliases past {STREAM_ALIAS_BUDGET} expanded nodes (excessive aliasing: an alias bomb?)", at.index),
+                )
+                .at(Some(input_origin(at.index, at.line, &stream::source_comment(bytes))))
+                .hint("write the repeated parts out instead of through YAML aliases (`*name`)"),
+            );
+            return;
+        }
+        self.alias_budget -= info.aliased;
+        if info.kube_object {
+            self.any_object = true;
+        } else if info.mapping && self.first_mapping.is_none() {
+            self.first_mapping = Some(at);
+        }
         if info.helm4 {
             self.scan.helm4_input = true;
         }
@@ -437,6 +476,9 @@ pub fn scan_input_with(
         scan: Scan::default(),
         errors: Vec::new(),
         broken: false,
+        alias_budget: STREAM_ALIAS_BUDGET,
+        first_mapping: None,
+        any_object: false,
     };
     let mut more = true;
     while more && sp.total_bytes <= parallel_after {
@@ -458,6 +500,17 @@ pub fn scan_input_with(
     }
     if more {
         scan_parallel(&mut sp, &mut st);
+    }
+    if let (Some(at), false) = (st.first_mapping, st.any_object) {
+        st.errors.push(
+            Diagnostic::error(
+                Code::NoObjects,
+                "",
+                format!("no document in {} is a Kubernetes object (a mapping with apiVersion and kind); input document {} is a mapping without them", st.source, at.index),
+            )
+            .at(Some(input_origin(at.index, at.line, &None)))
+            .hint("give the rendered manifests (`helm template ... | spaces-postrender`); a values file goes to `-f`, not to standard input"),
+        );
     }
     let mut scan = st.scan;
     scan.bytes = sp.total_bytes;

@@ -86,55 +86,73 @@ pub fn read_head(input: &mut dyn Read) -> io::Result<Head> {
     })
 }
 
-/// The top-level `kind` of a YAML document, read with the YAML parser (a `kind:` line inside a
-/// block scalar or a nested mapping is not it). `None` when the document is not a mapping,
-/// has no scalar `kind`, or is not well-formed before it.
-pub fn root_kind(text: &str) -> Option<String> {
+/// The top-level `apiVersion` and `kind` of a YAML document, read with the YAML parser (a
+/// `kind:` line inside a block scalar or a nested mapping is not it). Each is `None` when the
+/// document is not a mapping, has no such scalar key, or is not well-formed before it.
+pub fn root_type(text: &str) -> (Option<String>, Option<String>) {
     let mut parser = Parser::new_from_str(text);
+    let (mut api_version, mut kind) = (None, None);
     let mut depth = 0usize;
-    // At depth 1 (the root mapping): whether the next node is a key, and whether the last key
-    // was `kind`.
+    // At depth 1 (the root mapping): whether the next node is a key, and which of the two
+    // keys the last one was.
     let mut expect_key = true;
-    let mut after_kind = false;
-    while let Some(ev) = parser.next_event() {
-        let (ev, _) = ev.ok()?;
+    let mut after: Option<bool> = None; // Some(true): after `kind`, Some(false): `apiVersion`
+    while let Some(Ok((ev, _))) = parser.next_event() {
         match ev {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 if depth == 0 && !matches!(ev, Event::MappingStart(..)) {
-                    return None;
+                    break;
                 }
                 if depth == 1 {
-                    if after_kind {
-                        return None;
-                    }
+                    after = None;
                     expect_key = !expect_key;
                 }
                 depth += 1;
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                depth = depth.checked_sub(1)?;
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return None;
+                    break;
                 }
             }
             Event::Scalar(v, ..) if depth == 1 => {
-                if after_kind {
-                    return Some(v.to_string());
+                match after.take() {
+                    Some(true) => kind = Some(v.to_string()),
+                    Some(false) => api_version = Some(v.to_string()),
+                    None if expect_key => {
+                        after = match v.as_ref() {
+                            "kind" => Some(true),
+                            "apiVersion" => Some(false),
+                            _ => None,
+                        }
+                    }
+                    None => {}
                 }
-                after_kind = expect_key && v == "kind";
                 expect_key = !expect_key;
             }
             Event::Alias(_) if depth == 1 => {
-                if after_kind {
-                    return None;
-                }
+                after = None;
                 expect_key = !expect_key;
             }
-            Event::Scalar(..) if depth == 0 => return None,
+            Event::Scalar(..) if depth == 0 => break,
             _ => {}
         }
+        if api_version.is_some() && kind.is_some() {
+            break;
+        }
     }
-    None
+    (api_version, kind)
+}
+
+/// Whether the document is KRM function input: a `ResourceList` of the KRM functions spec
+/// (`config.kubernetes.io/v1`, or `v1alpha1` from older orchestrators). A `ResourceList` of any
+/// other API is an ordinary custom resource.
+pub fn is_resource_list(text: &str) -> bool {
+    let (api_version, kind) = root_type(text);
+    kind.as_deref() == Some(crate::front::krm::KIND)
+        && api_version
+            .as_deref()
+            .is_some_and(|a| crate::front::krm::API_VERSIONS.contains(&a))
 }
 
 #[cfg(test)]
@@ -142,26 +160,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn root_kind_is_the_top_level_key_only() {
+    fn root_type_is_the_top_level_keys_only() {
+        let kind = |t: &str| root_type(t).1;
         assert_eq!(
-            root_kind("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n")
-                .as_deref(),
-            Some("ResourceList")
+            root_type("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"),
+            (
+                Some("config.kubernetes.io/v1".to_string()),
+                Some("ResourceList".to_string())
+            )
         );
         assert_eq!(
-            root_kind("{\"kind\": \"ResourceList\", \"items\": []}").as_deref(),
+            kind("{\"kind\": \"ResourceList\", \"items\": []}").as_deref(),
             Some("ResourceList")
         );
         // A `kind:` line inside a value is not the document's kind.
         let cm = "apiVersion: v1\nkind: ConfigMap\ndata:\n  x: |\n    kind: ResourceList\n";
-        assert_eq!(root_kind(cm).as_deref(), Some("ConfigMap"));
+        assert_eq!(kind(cm).as_deref(), Some("ConfigMap"));
         let nested = "metadata:\n  kind: ResourceList\nspec: {kind: ResourceList}\n";
-        assert_eq!(root_kind(nested), None);
+        assert_eq!(root_type(nested), (None, None));
         let key_map = "items:\n- kind: ResourceList\nkind: ConfigMap\n";
-        assert_eq!(root_kind(key_map).as_deref(), Some("ConfigMap"));
-        assert_eq!(root_kind("- kind: ResourceList\n"), None);
-        assert_eq!(root_kind("just text\n"), None);
-        assert_eq!(root_kind(""), None);
+        assert_eq!(kind(key_map).as_deref(), Some("ConfigMap"));
+        // A value equal to a key's name is no key.
+        let tricky = "a: kind\nb: apiVersion\nkind: X\n";
+        assert_eq!(root_type(tricky), (None, Some("X".to_string())));
+        assert_eq!(root_type("- kind: ResourceList\n"), (None, None));
+        assert_eq!(root_type("just text\n"), (None, None));
+        assert_eq!(root_type(""), (None, None));
+    }
+
+    #[test]
+    fn only_the_krm_spec_resource_list_is_function_input() {
+        for (api, krm) in [
+            ("config.kubernetes.io/v1", true),
+            ("config.kubernetes.io/v1alpha1", true),
+            ("config.kubernetes.io/v1beta1", false),
+            ("example.com/v1", false),
+            ("v1", false),
+        ] {
+            let doc = format!("kind: ResourceList\napiVersion: {api}\nitems: []\n");
+            assert_eq!(is_resource_list(&doc), krm, "{api}");
+        }
+        assert!(!is_resource_list("kind: ResourceList\nitems: []\n"));
+        assert!(!is_resource_list(
+            "apiVersion: config.kubernetes.io/v1\nkind: ConfigMap\n"
+        ));
     }
 
     #[test]

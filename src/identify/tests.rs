@@ -192,3 +192,146 @@ fn non_finite_floats_do_not_stop_the_full_reading() {
     assert_eq!(o.name.as_deref(), Some("a"));
     assert_eq!(o.kind.as_deref(), Some("ConfigMap"));
 }
+
+/// Kubernetes' reading, on every path (the quick scan, the event path, the exact path).
+fn every_path(doc: &str) -> DocInfo {
+    let full = identify_full(doc).unwrap_or_else(|e| panic!("{doc}: {e:?}"));
+    assert_eq!(identify_events(doc).as_ref(), Ok(&full), "{doc}");
+    if let Some(q) = identify_quick(doc) {
+        assert_eq!(q, full, "{doc}");
+    }
+    full
+}
+
+#[test]
+fn any_items_array_is_a_list_whose_items_take_its_kind() {
+    let d = every_path("apiVersion: v1\nkind: ConfigMap\nitems:\n- {apiVersion: v1, kind: A, metadata: {name: a}}\n");
+    assert_eq!(d.objects.len(), 1);
+    assert_eq!(d.objects[0].kind.as_deref(), Some("A"));
+    assert!(d.kube_object && d.mapping);
+    let d =
+        every_path("kind: List\nitems:\n- {apiVersion: v1, kind: A}\n- {metadata: {name: x}}\n");
+    assert_eq!(d.objects.len(), 2);
+    assert_eq!(
+        d.objects[1].kind, None,
+        "a List's kind without `List` is empty"
+    );
+    assert!(!d.kube_object);
+    let d = every_path("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\nitems:\n- metadata: {name: r}\n- {kind: X, metadata: {name: k}}\n");
+    assert_eq!(d.objects[0].kind.as_deref(), Some("Role"));
+    assert_eq!(d.objects[0].group(), "rbac.authorization.k8s.io");
+    assert_eq!(d.objects[1].kind.as_deref(), Some("X"));
+    assert_eq!(
+        d.objects[1].api_version, None,
+        "only items naming neither inherit"
+    );
+    for null in ["items:\n", "items: ~\n", "items: null\n"] {
+        let d = every_path(&format!(
+            "apiVersion: v1\nkind: Role\nmetadata: {{name: a}}\n{null}"
+        ));
+        assert!(d.objects.is_empty(), "{null}");
+    }
+    // Not a list: a scalar, a mapping, a quoted string; and a List kind with no items.
+    for other in ["items: \"\"\n", "items: {a: b}\n", "items: 3\n", ""] {
+        let d = every_path(&format!(
+            "apiVersion: v1\nkind: RoleList\nmetadata: {{name: a}}\n{other}"
+        ));
+        assert_eq!(d.objects.len(), 1, "{other}");
+        assert_eq!(d.objects[0].name.as_deref(), Some("a"));
+    }
+}
+
+#[test]
+fn an_empty_namespace_is_none_on_every_path() {
+    for ns in ["\"\"", "''", "~", "", "!!null ''"] {
+        let d = every_path(&format!(
+            "apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  namespace: {ns}\n"
+        ));
+        assert_eq!(d.objects[0].namespace, None, "{ns}");
+    }
+}
+
+#[test]
+fn the_deprecated_service_account_fills_an_empty_name() {
+    let sa = |spec: &str| {
+        every_path(&format!(
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n{spec}"
+        ))
+        .objects[0]
+            .service_account
+            .clone()
+    };
+    assert_eq!(
+        sa("      serviceAccountName: \"\"\n      serviceAccount: x\n").as_deref(),
+        Some("x")
+    );
+    assert_eq!(
+        sa("      serviceAccount: x\n      serviceAccountName: ''\n").as_deref(),
+        Some("x")
+    );
+    assert_eq!(sa("      serviceAccount: x\n").as_deref(), Some("x"));
+    assert_eq!(
+        sa("      serviceAccount: x\n      serviceAccountName: new\n").as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        sa("      serviceAccountName: new\n      serviceAccount: x\n").as_deref(),
+        Some("new")
+    );
+    assert_eq!(sa("      serviceAccountName: \"\"\n").as_deref(), None);
+    assert_eq!(
+        sa("      <<: {serviceAccount: m}\n      serviceAccountName: \"\"\n").as_deref(),
+        Some("m")
+    );
+}
+
+#[test]
+fn a_later_merge_overrides_an_earlier_key_on_every_path() {
+    let d = every_path("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  labels: {spaces-postrender.dev/generated: \"true\"}\n  <<: {labels: {spaces-postrender.dev/generated: \"false\"}, name: b}\n");
+    assert_eq!(d.objects[0].marker.as_deref(), Some("false"));
+    assert_eq!(d.objects[0].name.as_deref(), Some("b"));
+    let d = every_path("<<: {kind: Role}\nkind: ConfigMap\napiVersion: v1\n");
+    assert_eq!(d.objects[0].kind.as_deref(), Some("ConfigMap"));
+    // Merged `items` make a list too.
+    let d = every_path("apiVersion: v1\nkind: List\n<<: {items: [{apiVersion: v1, kind: A}]}\n");
+    assert_eq!(d.objects[0].kind.as_deref(), Some("A"));
+}
+
+#[test]
+fn identity_values_kubernetes_reads_as_no_string_are_refused() {
+    for v in [
+        "123", "yes", "0o17", "1e3", "[a]", "{a: b}", "!!int 5", ".inf",
+    ] {
+        let e = identify(&format!(
+            "apiVersion: v1\nkind: Role\nmetadata:\n  name: {v}\n"
+        ))
+        .expect_err(v);
+        assert!(
+            e.message.contains("`metadata.name` is not a string"),
+            "{v}: {}",
+            e.message
+        );
+        assert_eq!(e.line, 4, "{v}");
+    }
+    for v in ["\"123\"", "!!str yes", "2001-12-14", "1e999", "! 5"] {
+        assert!(
+            identify(&format!(
+                "apiVersion: v1\nkind: Role\nmetadata:\n  name: {v}\n"
+            ))
+            .is_ok(),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn excessive_aliasing_is_refused_like_kubectl() {
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n";
+    let e = identify(bomb).expect_err("bomb");
+    assert!(e.message.contains("excessive aliasing"), "{}", e.message);
+    // A thousand nodes from a document of its own size is within kubectl's limit.
+    let fine = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b]\n";
+    let d = identify(fine).expect("fine");
+    assert!(d.aliased > 500 && d.aliased < 1000, "{}", d.aliased);
+    assert_eq!(identify("a: 1\n").expect("ok").aliased, 0);
+}

@@ -31,8 +31,12 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn static_tempdir() -> tempfile::TempDir {
     let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
     std::fs::create_dir_all(base).unwrap_or_else(|e| panic!("{}: {e}", base.display()));
-    tempfile::tempdir_in(base)
-        .unwrap_or_else(|e| panic!("cannot create a temporary directory in {}: {e}", base.display()))
+    tempfile::tempdir_in(base).unwrap_or_else(|e| {
+        panic!(
+            "cannot create a temporary directory in {}: {e}",
+            base.display()
+        )
+    })
 }
 
 pub struct Out {

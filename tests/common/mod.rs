@@ -3,6 +3,7 @@
 
 pub mod e2e;
 pub mod kube;
+pub mod yamlgen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

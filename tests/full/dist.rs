@@ -674,7 +674,11 @@ fn a_signed_plugin_tarball_verifies_and_installs_with_the_key() {
     };
     let ok = check(&release);
     ok.ok("packaging/release-check.sh --signed");
-    assert!(ok.stderr.contains("signs the tarball's bytes"), "{}", ok.stderr);
+    assert!(
+        ok.stderr.contains("signs the tarball's bytes"),
+        "{}",
+        ok.stderr
+    );
     for (what, tamper) in [
         ("a changed file", "SHA256SUMS_changed"),
         ("an unlisted file", "SHA256SUMS_extra"),
@@ -687,7 +691,11 @@ fn a_signed_plugin_tarball_verifies_and_installs_with_the_key() {
             write_bytes(&bad.join("notes.txt"), b"an extra file");
         }
         let refused = check(&bad);
-        assert_eq!(refused.code, 1, "release-check passed {what}: {}", refused.stderr);
+        assert_eq!(
+            refused.code, 1,
+            "release-check passed {what}: {}",
+            refused.stderr
+        );
     }
     for helm in ["helm4", "helm42"] {
         let h = Helm::new(helm);

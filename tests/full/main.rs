@@ -18,5 +18,6 @@ mod helm_values_diff;
 mod kube;
 mod kube_argocd;
 mod kube_helm;
+mod kube_reader;
 mod precommit;
 mod shell_integration;

@@ -16,6 +16,7 @@ mod identify_props;
 mod integrity;
 mod integrity_props;
 mod krm;
+mod kube_reading;
 mod namespace_first;
 mod no_leak;
 mod one_decision;

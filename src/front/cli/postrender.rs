@@ -58,7 +58,7 @@ pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
         Err(e) => return read_failed(io, "the manifests on standard input", &e),
     };
     let first = head.first_text();
-    if crate::front::sniff::root_kind(first).as_deref() == Some(crate::front::krm::KIND) {
+    if crate::front::sniff::is_resource_list(first) {
         if has_run_options(run) {
             say(io.stderr, &Diagnostic::error(Code::Usage, "", "standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags")
                 .hint("put the values and options in the functionConfig, or run without flags"));

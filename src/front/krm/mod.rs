@@ -34,7 +34,8 @@ use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
 use spaces_postrender::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
-pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1beta1"];
+/// The ResourceList versions of the KRM functions spec (`v1alpha1` from older orchestrators).
+pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1"];
 
 /// What the function prints and how it exits.
 #[derive(Debug, Clone, PartialEq, Eq)]
