@@ -212,7 +212,15 @@ proptest! {
 
 /// A ConfigMap in one of several textual styles.
 fn config_map() -> impl Strategy<Value = String> {
-    ("[a-z][a-z0-9-]{0,10}", "[a-zA-Z0-9 :#'\"-]{0,20}", 0..5usize).prop_map(|(name, val, style)| match style {
+    // A plain name that YAML 1.1 reads as a boolean or null is not a valid stream:
+    // Kubernetes refuses the object, and so does the tool.
+    let name = "[a-z][a-z0-9-]{0,10}".prop_filter("YAML 1.1 reads it as a non-string", |n| {
+        !matches!(
+            n.as_str(),
+            "y" | "yes" | "n" | "no" | "on" | "off" | "true" | "false" | "null"
+        )
+    });
+    (name, "[a-zA-Z0-9 :#'\"-]{0,20}", 0..5usize).prop_map(|(name, val, style)| match style {
         0 => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  k: {val:?}\n"),
         1 => format!("# Source: chart/templates/{name}.yaml\n{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"{name}\"}}}}\n"),
         2 => format!("apiVersion: v1 # comment\nkind: ConfigMap\nmetadata: {{name: {name}, labels: {{a: b}}}}\ndata:\n  k: |\n    v{}\n    ---\n", val.replace(['"', '\'', '#', ':'], "x").trim_end()),
