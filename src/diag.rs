@@ -255,6 +255,11 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Text that belongs to the problem but is no sentence: the unified diff of a stale golden
+    /// file. Human output prints it after the diagnostic; JSON has it as `detail`, SARIF as the
+    /// result's `properties.detail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Diagnostic {
@@ -271,6 +276,7 @@ impl Diagnostic {
             origin: None,
             message: message.into(),
             hint: None,
+            detail: None,
         }
     }
     pub fn error(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -288,6 +294,10 @@ impl Diagnostic {
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
         self
     }
     pub fn is_error(&self) -> bool {
@@ -313,6 +323,26 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Exit codes, with what each means and what standard output holds then. The reference page of
+/// the commands prints this table.
+pub const EXIT_CODES: [(i32, &str, &str); 3] = [
+    (
+        crate::EXIT_OK,
+        "success (warnings allowed)",
+        "the result (manifests, a report that is the command's output)",
+    ),
+    (
+        crate::EXIT_INVALID,
+        "invalid values or input, a stale or missing golden file, a failed read or write",
+        "nothing a caller could apply (`validate`: its JSON or SARIF report)",
+    ),
+    (
+        crate::EXIT_USAGE,
+        "the command line itself is wrong: an unknown flag, a malformed argument, an output path that is an input, a terminal where input is read",
+        "nothing (`validate`: its JSON or SARIF report)",
+    ),
+];
+
 /// A set of diagnostics, in the order they were found, with `--strict` applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -337,6 +367,54 @@ impl Report {
             }
         }
     }
+    /// The exit code for this report: 0 without errors, 2 when an error is about the command
+    /// line itself (`usage`), else 1.
+    pub fn exit_code(&self) -> i32 {
+        if self
+            .items
+            .iter()
+            .any(|d| d.is_error() && d.code == Code::Usage)
+        {
+            crate::EXIT_USAGE
+        } else if self.has_errors() {
+            crate::EXIT_INVALID
+        } else {
+            crate::EXIT_OK
+        }
+    }
+
+    /// Put the diagnostics of each file (and of the input stream) in source order: by line and
+    /// column, files in the order they first appear. Diagnostics without such a position keep
+    /// their place, and so does the order of equal positions.
+    pub fn sort_by_source(&mut self) {
+        let mut files: Vec<&str> = vec![];
+        let mut keyed: Vec<(usize, (usize, usize, usize, usize))> = vec![];
+        for (i, d) in self.items.iter().enumerate() {
+            let key = match &d.origin {
+                Some(Origin::File { file, line, column }) => {
+                    let f = match files.iter().position(|f| f == file) {
+                        Some(f) => f,
+                        None => {
+                            files.push(file);
+                            files.len() - 1
+                        }
+                    };
+                    (0, f, *line, *column)
+                }
+                Some(Origin::Input { document, line, .. }) => (1, 0, *document, *line),
+                _ => continue,
+            };
+            keyed.push((i, key));
+        }
+        let slots: Vec<usize> = keyed.iter().map(|(i, _)| *i).collect();
+        let mut order = keyed.clone();
+        order.sort_by_key(|(i, k)| (*k, *i));
+        let taken: Vec<Diagnostic> = order.iter().map(|(i, _)| self.items[*i].clone()).collect();
+        for (slot, d) in slots.into_iter().zip(taken) {
+            self.items[slot] = d;
+        }
+    }
+
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
     }
@@ -359,6 +437,12 @@ impl Report {
         for d in &self.items {
             out.push_str(&d.to_string());
             out.push('\n');
+            if let Some(detail) = &d.detail {
+                out.push_str(detail);
+                if !detail.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
         }
         let (e, w) = (self.error_count(), self.warning_count());
         if e > 0 {
