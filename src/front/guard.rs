@@ -78,7 +78,7 @@ pub enum Refusal {
     /// Starts with `-`: a program given it would read an option.
     OptionLike,
     /// Absent, or (after resolving symlinks) outside the root, or not the kind of entry asked.
-    NotInside,
+    NotInside(Kind),
 }
 
 impl Refusal {
@@ -90,7 +90,8 @@ impl Refusal {
             Refusal::OptionLike => {
                 "starts with `-`, which a program would read as an option".into()
             }
-            Refusal::NotInside => format!("is not a file or directory inside {root}"),
+            Refusal::NotInside(Kind::File) => format!("is not a file inside {root}"),
+            Refusal::NotInside(Kind::Dir) => format!("is not a directory inside {root}"),
         }
     }
 }
@@ -128,11 +129,11 @@ pub fn confine(root: &Path, path: &str, kind: Kind) -> Result<PathBuf, Refusal> 
     let resolved = root
         .join(path)
         .canonicalize()
-        .map_err(|_| Refusal::NotInside)?;
+        .map_err(|_| Refusal::NotInside(kind))?;
     if !resolved.starts_with(root) {
-        return Err(Refusal::NotInside);
+        return Err(Refusal::NotInside(kind));
     }
-    let meta = std::fs::metadata(&resolved).map_err(|_| Refusal::NotInside)?;
+    let meta = std::fs::metadata(&resolved).map_err(|_| Refusal::NotInside(kind))?;
     let fits = match kind {
         Kind::File => meta.is_file(),
         Kind::Dir => meta.is_dir(),
@@ -140,7 +141,7 @@ pub fn confine(root: &Path, path: &str, kind: Kind) -> Result<PathBuf, Refusal> 
     if fits {
         Ok(resolved)
     } else {
-        Err(Refusal::NotInside)
+        Err(Refusal::NotInside(kind))
     }
 }
 

@@ -250,6 +250,17 @@ pub enum Command {
     /// or a ConfigMap of --set paths), the ResourceList with the generated items and `results`
     /// on stdout. Also chosen automatically when stdin is a ResourceList.
     Krm,
+    /// Run as the Argo CD Config Management Plugin (plugin/argocd/plugin.yaml): `init` builds
+    /// the chart's dependencies, `generate` renders the chart with helm and post-renders it.
+    ///
+    /// Runs in the Application's source directory, as the CMP server runs it. Reads
+    /// ARGOCD_ENV_CHART (default: the source directory), ARGOCD_ENV_VALUES_FILE (default
+    /// values.yaml; given to helm and read for the features) and ARGOCD_ENV_TARGET (default
+    /// space), which the Application's plugin.env sets, and ARGOCD_APP_NAME and
+    /// ARGOCD_APP_NAMESPACE. Paths must lead to a file or directory inside the source directory
+    /// after resolving symlinks; URLs and values starting with `-` are refused.
+    #[command(subcommand)]
+    ArgocdCmp(CmpStep),
     /// Install this binary as the kustomize exec plugin
     /// (<plugin home>/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender).
     InstallKustomizePlugin {
@@ -274,6 +285,15 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+}
+
+/// A step of the Argo CD Config Management Plugin.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CmpStep {
+    /// Build the chart's dependencies (`helm dependency build`) when it has any.
+    Init,
+    /// Render the chart (`helm template`) and post-render it; the manifests on stdout.
+    Generate,
 }
 
 pub use crate::front::io::Io;
@@ -411,6 +431,8 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             explain::explain(io, path.as_deref(), json || format == WhyFormat::Json)
         }
         Some(Command::Krm) => postrender::krm(io),
+        Some(Command::ArgocdCmp(CmpStep::Init)) => crate::front::argocd::init(io),
+        Some(Command::ArgocdCmp(CmpStep::Generate)) => crate::front::argocd::generate(io),
         Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
             crate::front::kustomize::install(io, plugin_home, copy)
         }
