@@ -82,8 +82,9 @@ pub struct Mismatch {
 
 /// Compare `generated` with the file, byte for byte.
 pub fn check(file: &str, generated: &[u8]) -> Result<(), Box<Mismatch>> {
+    // `--output=FILE`: a name starting with `-` would otherwise be read as an option.
     let regenerate =
-        format!("run the same command with `--output {file}` instead of `--check {file}`");
+        format!("run the same command with `--output={file}` instead of `--check={file}`");
     let expected = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
