@@ -94,9 +94,16 @@ fn commands_page() {
     );
     page.push_str(
         "\nWithout a command the binary is a post-renderer (manifests on standard input); the\n\
-         commands below do everything else. Exit codes: 0 success (warnings allowed), 1 invalid\n\
-         values or input, 2 usage error. `spaces-postrender man` prints the same text as man pages.\n\n",
+         commands below do everything else. `spaces-postrender man` prints the same text as man\n\
+         pages.\n\n\
+         ## Exit codes\n\n\
+         The same for every command (`spaces_postrender::diag::EXIT_CODES`):\n\n\
+         | exit | meaning | stdout |\n|---|---|---|\n",
     );
+    for (code, meaning, stdout) in spaces_postrender::diag::EXIT_CODES {
+        page.push_str(&format!("| {code} | {} | {} |\n", cell(meaning), cell(stdout)));
+    }
+    page.push_str("\n## Commands\n\n");
     page.push_str("- [`spaces-postrender`](#spaces-postrender) (post-render)\n");
     for s in &subs {
         page.push_str(&format!(

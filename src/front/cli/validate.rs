@@ -14,6 +14,7 @@ pub(super) fn validate(
     let mut report = Report::default();
     let loaded = load_checked(io, args, &mut report, true);
     let failed = finish_report(&mut report, strict) || loaded.is_none();
+    report.sort_by_source();
     if show_values {
         if let Some((l, _)) = &loaded {
             let s = serde_json::to_string_pretty(&l.values).unwrap_or_default();
