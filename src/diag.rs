@@ -204,8 +204,9 @@ codes! {
     NoFunctionConfig = "no-function-config", note;
     /// An object was generated (KRM info result).
     Generated = "generated", note;
-    /// The command line cannot be used as given (a terminal where manifests go, flags with a
-    /// ResourceList).
+    /// The command line cannot be used as given (a malformed argument, a terminal where input
+    /// is read, flags with a ResourceList, an output path that is a directory or one of the
+    /// run's inputs); exit 2.
     Usage = "usage", error;
     /// Standard input is not a ResourceList the KRM function can answer.
     KrmInput = "krm-input", error;
@@ -492,5 +493,54 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(file: &str, line: usize, code: Code) -> Diagnostic {
+        Diagnostic::error(code, "", format!("{file}:{line}")).at(Some(Origin::File {
+            file: file.into(),
+            line,
+            column: 1,
+        }))
+    }
+
+    #[test]
+    fn source_order_sorts_each_file_and_leaves_the_rest_in_place() {
+        let flag = Diagnostic::error(Code::BadFlag, "", "flag").at(Some(Origin::Flag {
+            flag: "--x".into(),
+        }));
+        let mut r = Report {
+            items: vec![
+                at("a.yaml", 7, Code::WrongType),
+                flag.clone(),
+                at("a.yaml", 6, Code::WrongType),
+                at("b.yaml", 1, Code::WrongType),
+                at("a.yaml", 3, Code::MisspeltKey),
+            ],
+        };
+        r.sort_by_source();
+        let got: Vec<&str> = r.items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(got, ["a.yaml:3", "flag", "a.yaml:6", "a.yaml:7", "b.yaml:1"]);
+    }
+
+    #[test]
+    fn the_exit_code_is_2_for_a_usage_error_and_the_summary_comes_after_a_detail() {
+        let mut r = Report::default();
+        assert_eq!(r.exit_code(), crate::EXIT_OK);
+        r.push(Diagnostic::warning(Code::UnknownKey, "", "w"));
+        assert_eq!(r.exit_code(), crate::EXIT_OK);
+        r.push(Diagnostic::error(Code::GoldenStale, "", "stale").detail("--- a\n+++ b\n"));
+        assert_eq!(r.exit_code(), crate::EXIT_INVALID);
+        let human = r.to_human();
+        assert!(
+            human.ends_with("--- a\n+++ b\nspaces-postrender: 1 error, 1 warning; no manifests were written\n"),
+            "{human}"
+        );
+        r.push(Diagnostic::error(Code::Usage, "", "usage"));
+        assert_eq!(r.exit_code(), crate::EXIT_USAGE);
     }
 }

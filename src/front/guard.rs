@@ -275,3 +275,34 @@ pub fn output_dir(path: &Path) -> Result<(), BadOutput> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confine_refuses_everything_that_leaves_the_root_with_one_answer() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path().join("root");
+        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+        std::fs::write(root.join("sub/v.yaml"), "a: 1\n").expect("write");
+        std::fs::write(d.path().join("out.yaml"), "a: 1\n").expect("write");
+        std::os::unix::fs::symlink("../out.yaml", root.join("out-link.yaml")).expect("ln");
+        std::os::unix::fs::symlink("sub/v.yaml", root.join("in-link.yaml")).expect("ln");
+        let root = root.canonicalize().expect("canonical");
+        let ok = |p: &str, k: Kind| confine(&root, p, k);
+        assert_eq!(ok("sub/v.yaml", Kind::File), Ok(root.join("sub/v.yaml")));
+        assert_eq!(ok("in-link.yaml", Kind::File), Ok(root.join("sub/v.yaml")));
+        assert_eq!(ok("./sub/../sub", Kind::Dir), Ok(root.join("sub")));
+        assert_eq!(ok(".", Kind::Dir), Ok(root.clone()));
+        let outside = Err(Refusal::NotInside(Kind::File));
+        for p in ["../out.yaml", "out-link.yaml", "missing.yaml", "sub", "/etc/passwd"] {
+            assert_eq!(ok(p, Kind::File), outside, "{p}");
+        }
+        assert_eq!(ok("", Kind::File), Err(Refusal::Empty));
+        assert_eq!(ok("-f", Kind::File), Err(Refusal::OptionLike));
+        assert_eq!(ok("http://x/v.yaml", Kind::File), Err(Refusal::Url));
+        assert_eq!(ok("oci://r/c", Kind::Dir), Err(Refusal::Url));
+        assert!(!is_url("a:b.yaml") && !is_url("dir/x://y"));
+    }
+}
