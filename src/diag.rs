@@ -510,9 +510,8 @@ mod tests {
 
     #[test]
     fn source_order_sorts_each_file_and_leaves_the_rest_in_place() {
-        let flag = Diagnostic::error(Code::BadFlag, "", "flag").at(Some(Origin::Flag {
-            flag: "--x".into(),
-        }));
+        let flag = Diagnostic::error(Code::BadFlag, "", "flag")
+            .at(Some(Origin::Flag { flag: "--x".into() }));
         let mut r = Report {
             items: vec![
                 at("a.yaml", 7, Code::WrongType),
@@ -524,7 +523,10 @@ mod tests {
         };
         r.sort_by_source();
         let got: Vec<&str> = r.items.iter().map(|d| d.message.as_str()).collect();
-        assert_eq!(got, ["a.yaml:3", "flag", "a.yaml:6", "a.yaml:7", "b.yaml:1"]);
+        assert_eq!(
+            got,
+            ["a.yaml:3", "flag", "a.yaml:6", "a.yaml:7", "b.yaml:1"]
+        );
     }
 
     #[test]
@@ -537,7 +539,9 @@ mod tests {
         assert_eq!(r.exit_code(), crate::EXIT_INVALID);
         let human = r.to_human();
         assert!(
-            human.ends_with("--- a\n+++ b\nspaces-postrender: 1 error, 1 warning; no manifests were written\n"),
+            human.ends_with(
+                "--- a\n+++ b\nspaces-postrender: 1 error, 1 warning; no manifests were written\n"
+            ),
             "{human}"
         );
         r.push(Diagnostic::error(Code::Usage, "", "usage"));

@@ -125,8 +125,10 @@ fn main() {
             Ok(c) => Some(c),
             Err(e) => {
                 // Asked for JSON or SARIF diagnostics: the usage error is that one document.
-                if let Some((text, to_stdout)) =
-                    e.use_stderr().then(|| front::cli::usage_report(&args, &e)).flatten()
+                if let Some((text, to_stdout)) = e
+                    .use_stderr()
+                    .then(|| front::cli::usage_report(&args, &e))
+                    .flatten()
                 {
                     let written = if to_stdout {
                         std::io::stdout().write_all(text.as_bytes())

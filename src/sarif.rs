@@ -152,7 +152,10 @@ fn uri_of(path: &str, windows: bool) -> Option<String> {
     };
     let bytes = slashed.as_bytes();
     let drive = windows
-        && bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+        && bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && bytes[2] == b'/';
     let absolute = slashed.starts_with('/') || drive;
     let mut out = String::with_capacity(slashed.len() + 8);
     if absolute {

@@ -64,11 +64,7 @@ fn root() -> Result<PathBuf, Vec<Diagnostic>> {
 }
 
 /// The chart the Application names, checked (with the problems of its files).
-fn chart(
-    io: &Io,
-    root: &Path,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<PathBuf> {
+fn chart(io: &Io, root: &Path, problems: &mut Vec<Diagnostic>) -> Option<PathBuf> {
     let chart_arg = (io.env)(ENV_CHART)
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| ".".into());
@@ -113,9 +109,13 @@ fn source(io: &Io) -> Result<Source, Vec<Diagnostic>> {
         Some(v) if spaces_postrender::k8s::is_dns_subdomain(&v) => v,
         _ => {
             problems.push(
-                Diagnostic::error(Code::ConfigValue, "", format!("{k} is not set to a Kubernetes name"))
-                    .at(Some(Origin::Env { name: k.into() }))
-                    .hint("the Argo CD CMP server sets it; run this only as the plugin's command"),
+                Diagnostic::error(
+                    Code::ConfigValue,
+                    "",
+                    format!("{k} is not set to a Kubernetes name"),
+                )
+                .at(Some(Origin::Env { name: k.into() }))
+                .hint("the Argo CD CMP server sets it; run this only as the plugin's command"),
             );
             String::new()
         }
@@ -138,9 +138,11 @@ fn source(io: &Io) -> Result<Source, Vec<Diagnostic>> {
 /// A chart directory Helm would read outside the source through: a symlink out of it (Helm's
 /// loader follows links), or a `file://` dependency repository outside it.
 fn chart_problems(root: &Path, chart: &Path, chart_arg: &str) -> Vec<Diagnostic> {
-    let at = || Some(Origin::Env {
-        name: ENV_CHART.into(),
-    });
+    let at = || {
+        Some(Origin::Env {
+            name: ENV_CHART.into(),
+        })
+    };
     let mut out: Vec<Diagnostic> = guard::links_out(root, chart)
         .into_iter()
         .map(|l| {

@@ -86,7 +86,7 @@ impl Refusal {
     pub fn reason(&self, root: &str) -> String {
         match self {
             Refusal::Empty => "is empty".into(),
-            Refusal::Url => "is a URL; only files inside the source are read".into(),
+            Refusal::Url => format!("is a URL; only local files inside {root} are read"),
             Refusal::OptionLike => {
                 "starts with `-`, which a program would read as an option".into()
             }
@@ -215,7 +215,7 @@ impl BadOutput {
             ),
             BadOutput::NotDir => (
                 format!("{flag} {path:?} exists and is not a directory"),
-                format!("name a directory (it is created when absent), not a file"),
+                "name a directory (it is created when absent), not a file".to_string(),
             ),
             BadOutput::IsInput(input) => (
                 format!("{flag} {path:?} is the input {input:?} of this run; writing it would replace it"),
@@ -223,7 +223,9 @@ impl BadOutput {
             ),
         };
         Diagnostic::error(Code::Usage, "", message)
-            .at(Some(spaces_postrender::diag::Origin::Flag { flag: flag.into() }))
+            .at(Some(spaces_postrender::diag::Origin::Flag {
+                flag: flag.into(),
+            }))
             .hint(hint)
     }
 }
@@ -296,7 +298,13 @@ mod tests {
         assert_eq!(ok("./sub/../sub", Kind::Dir), Ok(root.join("sub")));
         assert_eq!(ok(".", Kind::Dir), Ok(root.clone()));
         let outside = Err(Refusal::NotInside(Kind::File));
-        for p in ["../out.yaml", "out-link.yaml", "missing.yaml", "sub", "/etc/passwd"] {
+        for p in [
+            "../out.yaml",
+            "out-link.yaml",
+            "missing.yaml",
+            "sub",
+            "/etc/passwd",
+        ] {
             assert_eq!(ok(p, Kind::File), outside, "{p}");
         }
         assert_eq!(ok("", Kind::File), Err(Refusal::Empty));

@@ -53,6 +53,18 @@ fn report_out(io: &mut Io, report: &Report) {
 /// Run as the exec plugin with the config file kustomize wrote.
 pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     let mut report = Report::default();
+    if io.stdin_is_terminal {
+        say(
+            io.stderr,
+            &Diagnostic::error(
+                Code::Usage,
+                "",
+                "standard input is a terminal, but the kustomize plugin reads the resources from it",
+            )
+            .hint("let kustomize run it: kubectl kustomize --enable-alpha-plugins DIR"),
+        );
+        return EXIT_USAGE;
+    }
     let text = match std::fs::read_to_string(config_path) {
         Ok(t) => t,
         Err(e) => {
@@ -167,7 +179,10 @@ fn kustomization_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// file inside the kustomization root after resolving symlinks (not a URL, not absent; absent
 /// and outside are one answer). `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone` lifts
 /// it, as `kustomize build --load-restrictor LoadRestrictionsNone` does for kustomize's own files.
-fn confine_values_files(value: &serde_json::Value, env: &dyn Fn(&str) -> Option<String>) -> Vec<Diagnostic> {
+fn confine_values_files(
+    value: &serde_json::Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Diagnostic> {
     use crate::front::guard::{confine, Kind};
     let files = fnconfig::values_files(value);
     if files.is_empty() || env(LOAD_RESTRICTOR_ENV).as_deref() == Some(LOAD_RESTRICTIONS_NONE) {

@@ -307,7 +307,11 @@ fn leaky_app() -> (App, PathBuf) {
         &a.src.join("templates/leak.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  values: {{ toJson .Values | quote }}\n",
     );
-    let repo = a.src.parent().unwrap_or_else(|| panic!("no parent")).to_path_buf();
+    let repo = a
+        .src
+        .parent()
+        .unwrap_or_else(|| panic!("no parent"))
+        .to_path_buf();
     let secret = repo.join("secret.yaml");
     write(&secret, &format!("token: {SECRET}\n"));
     (a, secret)
@@ -317,10 +321,15 @@ fn leaky_app() -> (App, PathBuf) {
 /// and the error naming the variable.
 fn refused(out: &Out, var: &str, what: &str) -> String {
     assert_ne!(out.code, 0, "{what}: must fail: {}", out.stdout);
-    assert!(out.stdout.is_empty(), "{what}: nothing on stdout: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: nothing on stdout: {}",
+        out.stdout
+    );
     assert!(!out.stderr.contains(SECRET), "{what}: {}", out.stderr);
     assert!(
-        out.stderr.contains(&format!("error[path-refused] (${var})")),
+        out.stderr
+            .contains(&format!("error[path-refused] (${var})")),
         "{what}: {}",
         out.stderr
     );
@@ -351,8 +360,7 @@ fn the_values_file_must_be_inside_the_source_directory() {
     let outside = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", "../secret.yaml")]);
     let absent = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", "../nothing.yaml")]);
     assert_eq!(
-        refused(&outside, "ARGOCD_ENV_VALUES_FILE", "outside")
-            .replace("../secret.yaml", "X"),
+        refused(&outside, "ARGOCD_ENV_VALUES_FILE", "outside").replace("../secret.yaml", "X"),
         refused(&absent, "ARGOCD_ENV_VALUES_FILE", "absent").replace("../nothing.yaml", "X")
     );
     // A subdirectory of the source and a symlink that stays inside are fine.
@@ -362,7 +370,10 @@ fn the_values_file_must_be_inside_the_source_directory() {
     for v in ["env/prod.yaml", "./env/../env/prod.yaml", "prod.yaml"] {
         let out = a.generate(&[("ARGOCD_ENV_VALUES_FILE", v)]);
         let names = kind_names(out.ok(v));
-        assert!(names.contains(&"Role argocd/spaces-argocd-plugin".to_string()), "{v}: {names:?}");
+        assert!(
+            names.contains(&"Role argocd/spaces-argocd-plugin".to_string()),
+            "{v}: {names:?}"
+        );
     }
 }
 
@@ -396,7 +407,13 @@ fn the_chart_must_be_inside_the_source_directory() {
     let other = a.src.parent().map(|p| p.join("other")).unwrap_or_default();
     copy_dir(&chart(), &other);
     let abs = other.display().to_string();
-    for c in ["../other", abs.as_str(), "-f", "oci://127.0.0.1:1/charts/x", "missing"] {
+    for c in [
+        "../other",
+        abs.as_str(),
+        "-f",
+        "oci://127.0.0.1:1/charts/x",
+        "missing",
+    ] {
         for step in ["init", "generate"] {
             let out = a.step(step, &[("ARGOCD_ENV_CHART", c)]);
             refused(&out, "ARGOCD_ENV_CHART", &format!("{step} {c}"));
@@ -420,6 +437,10 @@ fn the_chart_must_be_inside_the_source_directory() {
         &c.src.join("Chart.yaml"),
         &format!("{chart_yaml}dependencies:\n  - name: spaces\n    version: \"*\"\n    repository: file://../../../outside\n"),
     );
-    let err = refused(&c.step("init", &[]), "ARGOCD_ENV_CHART", "a file:// dependency out");
+    let err = refused(
+        &c.step("init", &[]),
+        "ARGOCD_ENV_CHART",
+        "a file:// dependency out",
+    );
     assert!(err.contains("file://../../../outside"), "{err}");
 }

@@ -290,6 +290,9 @@ fn a_golden_file_named_like_an_option_is_checked_and_regenerated() {
     let o = repo.run(Command::new("sh").arg("-c").arg(line.trim()));
     assert!(o.status.success(), "{}", show(&o));
     // Back to what was committed: the stale edit is gone.
-    git(&repo.dir, &["diff", "--exit-code", "HEAD", "--", "./-space.yaml"]);
+    git(
+        &repo.dir,
+        &["diff", "--exit-code", "HEAD", "--", "./-space.yaml"],
+    );
     assert_eq!(repo.commits(), 1);
 }

@@ -101,7 +101,11 @@ fn commands_page() {
          | exit | meaning | stdout |\n|---|---|---|\n",
     );
     for (code, meaning, stdout) in spaces_postrender::diag::EXIT_CODES {
-        page.push_str(&format!("| {code} | {} | {} |\n", cell(meaning), cell(stdout)));
+        page.push_str(&format!(
+            "| {code} | {} | {} |\n",
+            cell(meaning),
+            cell(stdout)
+        ));
     }
     page.push_str("\n## Commands\n\n");
     page.push_str("- [`spaces-postrender`](#spaces-postrender) (post-render)\n");

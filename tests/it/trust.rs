@@ -180,7 +180,11 @@ fn output_paths_that_cannot_be_files_or_directories_are_usage_errors() {
     for out in ["adir/", "adir", "missing-dir/"] {
         let r = run_in(d.path(), &["generate", "--set", ON, "-o", out], b"");
         assert_eq!(r.code, 2, "{out}: {}", r.stderr);
-        assert!(r.stderr.contains("is a directory, not a file"), "{out}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("is a directory, not a file"),
+            "{out}: {}",
+            r.stderr
+        );
     }
     let r = run_in(d.path(), &["man", "--dir", "afile"], b"");
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -203,7 +207,11 @@ fn reinstalling_the_copy_from_itself_keeps_the_plugin() {
         .arg(&home)
         .output()
         .expect("run");
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let installed = PathBuf::from(String::from_utf8_lossy(&first.stdout).trim());
     let bytes = std::fs::read(&installed).expect("installed");
     // A link on PATH to the installed copy, as a user who installed it that way runs it.
@@ -311,7 +319,10 @@ fn kustomize_values_files_stay_inside_the_kustomization_root() {
 fn a_duplicate_key_in_the_kustomize_config_is_an_error() {
     let d = tempdir();
     write(&d.path().join("values.yaml"), VALUES);
-    let config = format!("{}target: space\ntarget: argocd\n", config_with("values.yaml"));
+    let config = format!(
+        "{}target: space\ntarget: argocd\n",
+        config_with("values.yaml")
+    );
     let r = exec_plugin(d.path(), &config, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.is_empty());
@@ -352,7 +363,11 @@ fn json_shape(v: &Value) -> Result<(), String> {
             }
         }
         for k in d.as_object().ok_or("a diagnostic is no object")?.keys() {
-            if !["severity", "code", "path", "origin", "message", "hint", "detail"].contains(&k.as_str()) {
+            if ![
+                "severity", "code", "path", "origin", "message", "hint", "detail",
+            ]
+            .contains(&k.as_str())
+            {
                 return Err(format!("undocumented field {k}"));
             }
         }
@@ -397,7 +412,8 @@ fn a_failing_golden_run_writes_one_document_with_the_diff_in_it() {
                 };
                 let diff = detail.as_str().unwrap_or_default();
                 assert!(
-                    diff.starts_with("--- stale.yaml\n+++ generated\n") && diff.contains("-# stale"),
+                    diff.starts_with("--- stale.yaml\n+++ generated\n")
+                        && diff.contains("-# stale"),
                     "{args:?}: {}",
                     r.stderr
                 );
@@ -417,7 +433,13 @@ fn usage_errors_are_the_requested_document() {
         (&["--diagnostics", "json", "--set", ON], rl),
         (&["generate", "--diagnostics", "json", "--check", ""], b""),
         (
-            &["generate", "--diagnostics", "json", "--controller-service-account", "foo"],
+            &[
+                "generate",
+                "--diagnostics",
+                "json",
+                "--controller-service-account",
+                "foo",
+            ],
             b"",
         ),
     ];
@@ -431,7 +453,11 @@ fn usage_errors_are_the_requested_document() {
         assert_eq!(docs[0]["diagnostics"][0]["code"], "usage", "{args:?}");
     }
     // validate's report is its output: on stdout, SARIF included.
-    let r = run_in(&root(), &["validate", "--diagnostics", "sarif", "--nope"], b"");
+    let r = run_in(
+        &root(),
+        &["validate", "--diagnostics", "sarif", "--nope"],
+        b"",
+    );
     assert_eq!(r.code, 2);
     let docs = documents(&r.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(docs.len(), 1);
@@ -472,7 +498,10 @@ fn a_terminal_on_stdin_is_a_usage_error_in_every_mode_that_reads_it() {
             .output()
             .expect("script (util-linux)");
         let text = String::from_utf8_lossy(&o.stdout);
-        assert!(text.contains("standard input is a terminal"), "{args}: {text}");
+        assert!(
+            text.contains("standard input is a terminal"),
+            "{args}: {text}"
+        );
         assert!(text.contains("help: "), "{args}: {text}");
         assert_eq!(o.status.code(), Some(2), "{args}: {text}");
     }
@@ -492,7 +521,11 @@ fn failing_runs() -> impl proptest::strategy::Strategy<Value = (Vec<String>, Vec
         Just(vec!["-f", "fixtures/bad-values/wrong-type.yaml"]),
         Just(vec!["-f", "fixtures/bad-values/misspelt-key.yaml"]),
         Just(vec!["-f", "no-such-file.yaml"]),
-        Just(vec!["--set", "features.alpha.quantumSync.enabled=true", "--strict"]),
+        Just(vec![
+            "--set",
+            "features.alpha.quantumSync.enabled=true",
+            "--strict"
+        ]),
         Just(vec!["--nope"]),
         Just(vec!["--target", "moon"]),
         Just(vec!["--controller-service-account", "foo"]),

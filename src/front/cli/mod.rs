@@ -468,12 +468,7 @@ fn man(io: &mut Io, dir: Option<&std::path::Path>) -> i32 {
     };
     let shown = d.display().to_string();
     if let Err(bad) = guard::output_dir(d) {
-        return crate::front::run::fail(
-            io,
-            bad.diagnostic("--dir", &shown),
-            Format::Human,
-            false,
-        );
+        return crate::front::run::fail(io, bad.diagnostic("--dir", &shown), Format::Human, false);
     }
     cmd.build();
     let mut pages = vec![];

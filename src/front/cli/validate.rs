@@ -34,7 +34,9 @@ pub(super) fn validate(
     } else {
         print_report(io, &report, format, !show_values);
     }
-    report.exit_code().max(if failed { EXIT_INVALID } else { EXIT_OK })
+    report
+        .exit_code()
+        .max(if failed { EXIT_INVALID } else { EXIT_OK })
 }
 
 /// The success line: how many values were checked (a command that checked nothing must not read

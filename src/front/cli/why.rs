@@ -30,7 +30,9 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
-    if io.stdin_is_terminal && input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i)) {
+    if io.stdin_is_terminal
+        && input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i))
+    {
         report.push(
             Diagnostic::error(
                 Code::Usage,
@@ -66,9 +68,12 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
             }))
             .hint("check the path given to --input")]),
         },
-        None if io.stdin_is_terminal || values_from_stdin => {
-            prepare(&mut std::io::empty(), &settings, &features, "standard input")
-        }
+        None if io.stdin_is_terminal || values_from_stdin => prepare(
+            &mut std::io::empty(),
+            &settings,
+            &features,
+            "standard input",
+        ),
         None => prepare(&mut *io.stdin, &settings, &features, "standard input"),
     };
     let pipeline::Prepared { scan, decision } = match prepared {
