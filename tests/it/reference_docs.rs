@@ -195,6 +195,14 @@ fn diagnostics_page() {
          results. The ids are stable (baselines and suppressions may refer to them). The level is\n\
          the one the code's SARIF rule is declared with (`note` is printed as `info`); `--strict`\n\
          turns warnings into errors.\n\n\
+         With `--diagnostics json` or `sarif` a run writes exactly one document, usage errors\n\
+         included (on stdout for `validate`, whose output is its report; on stderr otherwise):\n\
+         JSON `{\"diagnostics\": [{\"severity\", \"code\", \"path\", \"origin\"?, \"message\",\n\
+         \"hint\"?, \"detail\"?}], \"errors\": N, \"warnings\": N}` (`origin` as in\n\
+         [why-json.md](why-json.md); `detail` holds a stale golden file's unified diff), or a SARIF\n\
+         2.1.0 log with one result per diagnostic (`detail` in the result's `properties`).\n\
+         Diagnostics are in source order (by file, line and column); in human output the summary\n\
+         line comes last.\n\n\
          | code | level | meaning |\n|---|---|---|\n",
     );
     let mut seen = BTreeSet::new();

@@ -505,6 +505,25 @@ fn a_terminal_on_stdin_is_a_usage_error_in_every_mode_that_reads_it() {
         assert!(text.contains("help: "), "{args}: {text}");
         assert_eq!(o.status.code(), Some(2), "{args}: {text}");
     }
+    // The kustomize exec plugin (this binary as `SpacesPostRender CONFIG`) too.
+    let d = tempdir();
+    let exe = d.path().join("SpacesPostRender");
+    std::os::unix::fs::symlink(bin(), &exe).expect("ln");
+    write(&d.path().join("config"), &config_with("values.yaml"));
+    let o = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "'{}' '{}'",
+            exe.display(),
+            d.path().join("config").display()
+        ))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux)");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("standard input is a terminal"), "{text}");
+    assert_eq!(o.status.code(), Some(2), "{text}");
 }
 
 /// Pieces of a failing command line: each makes the run fail in its own way.
