@@ -113,7 +113,11 @@ fn prepare(
         vec![Diagnostic::error(
             Code::ReadInput,
             "",
-            format!("cannot read {name}: {e}"),
+            if name == "standard input" {
+                format!("cannot read the manifests on standard input: {e}")
+            } else {
+                format!("cannot read the manifests in {name}: {e}")
+            },
         )]
     })?;
     if crate::front::sniff::root_kind(head.first_text()).as_deref() == Some(crate::front::krm::KIND)
