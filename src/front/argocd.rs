@@ -196,9 +196,11 @@ fn failed(io: &mut Io, problems: Vec<Diagnostic>) -> i32 {
     EXIT_INVALID
 }
 
+/// helm with an empty standard input: a pipe closed at once (not `/dev/null`, which a
+/// minimal image's file system may lack).
 fn helm() -> Command {
     let mut c = Command::new("helm");
-    c.stdin(Stdio::null());
+    c.stdin(Stdio::piped());
     c
 }
 
@@ -319,6 +321,7 @@ pub fn generate(io: &mut Io) -> i32 {
         Ok(c) => c,
         Err(e) => return failed(io, vec![cannot_start(&e)]),
     };
+    drop(child.stdin.take());
     let Some(out) = child.stdout.take() else {
         return failed(io, vec![cannot_start(&std::io::Error::other("no pipe"))]);
     };
