@@ -209,8 +209,9 @@ codes! {
     NoFunctionConfig = "no-function-config", note;
     /// An object was generated (KRM info result).
     Generated = "generated", note;
-    /// The command line cannot be used as given (a terminal where manifests go, flags with a
-    /// ResourceList).
+    /// The command line cannot be used as given (a malformed argument, a terminal where input
+    /// is read, flags with a ResourceList, an output path that is a directory or one of the
+    /// run's inputs); exit 2.
     Usage = "usage", error;
     /// Standard input is not a ResourceList the KRM function can answer.
     KrmInput = "krm-input", error;
@@ -227,6 +228,12 @@ codes! {
     /// kpt sent only a selection of the package (`--match-kind` and the like): the function
     /// cannot see what it generated before, so it would add it again.
     Selection = "selection", error;
+    /// A path that a configuration names (an Argo CD Application's env, a kustomize config's
+    /// valuesFiles) is refused: empty, a URL, option-like, or not inside the directory it is
+    /// confined to (absent and outside are one answer).
+    PathRefused = "path-refused", error;
+    /// A tool the command runs (helm) failed or could not be started.
+    Tool = "tool", error;
 }
 
 impl fmt::Display for Code {
@@ -260,6 +267,11 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Text that belongs to the problem but is no sentence: the unified diff of a stale golden
+    /// file. Human output prints it after the diagnostic; JSON has it as `detail`, SARIF as the
+    /// result's `properties.detail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Diagnostic {
@@ -276,6 +288,7 @@ impl Diagnostic {
             origin: None,
             message: message.into(),
             hint: None,
+            detail: None,
         }
     }
     pub fn error(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -293,6 +306,10 @@ impl Diagnostic {
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
         self
     }
     pub fn is_error(&self) -> bool {
@@ -318,6 +335,26 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Exit codes, with what each means and what standard output holds then. The reference page of
+/// the commands prints this table.
+pub const EXIT_CODES: [(i32, &str, &str); 3] = [
+    (
+        crate::EXIT_OK,
+        "success (warnings allowed)",
+        "the result (manifests, a report that is the command's output)",
+    ),
+    (
+        crate::EXIT_INVALID,
+        "invalid values or input, a stale or missing golden file, a failed read or write",
+        "nothing a caller could apply (`validate`: its JSON or SARIF report)",
+    ),
+    (
+        crate::EXIT_USAGE,
+        "the command line itself is wrong: an unknown flag, a malformed argument, an output path that is an input, a terminal where input is read",
+        "nothing (`validate`: its JSON or SARIF report)",
+    ),
+];
+
 /// A set of diagnostics, in the order they were found, with `--strict` applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -342,6 +379,54 @@ impl Report {
             }
         }
     }
+    /// The exit code for this report: 0 without errors, 2 when an error is about the command
+    /// line itself (`usage`), else 1.
+    pub fn exit_code(&self) -> i32 {
+        if self
+            .items
+            .iter()
+            .any(|d| d.is_error() && d.code == Code::Usage)
+        {
+            crate::EXIT_USAGE
+        } else if self.has_errors() {
+            crate::EXIT_INVALID
+        } else {
+            crate::EXIT_OK
+        }
+    }
+
+    /// Put the diagnostics of each file (and of the input stream) in source order: by line and
+    /// column, files in the order they first appear. Diagnostics without such a position keep
+    /// their place, and so does the order of equal positions.
+    pub fn sort_by_source(&mut self) {
+        let mut files: Vec<&str> = vec![];
+        let mut keyed: Vec<(usize, (usize, usize, usize, usize))> = vec![];
+        for (i, d) in self.items.iter().enumerate() {
+            let key = match &d.origin {
+                Some(Origin::File { file, line, column }) => {
+                    let f = match files.iter().position(|f| f == file) {
+                        Some(f) => f,
+                        None => {
+                            files.push(file);
+                            files.len() - 1
+                        }
+                    };
+                    (0, f, *line, *column)
+                }
+                Some(Origin::Input { document, line, .. }) => (1, 0, *document, *line),
+                _ => continue,
+            };
+            keyed.push((i, key));
+        }
+        let slots: Vec<usize> = keyed.iter().map(|(i, _)| *i).collect();
+        let mut order = keyed.clone();
+        order.sort_by_key(|(i, k)| (*k, *i));
+        let taken: Vec<Diagnostic> = order.iter().map(|(i, _)| self.items[*i].clone()).collect();
+        for (slot, d) in slots.into_iter().zip(taken) {
+            self.items[slot] = d;
+        }
+    }
+
     pub fn error_count(&self) -> usize {
         self.items.iter().filter(|d| d.is_error()).count()
     }
@@ -364,6 +449,12 @@ impl Report {
         for d in &self.items {
             out.push_str(&d.to_string());
             out.push('\n');
+            if let Some(detail) = &d.detail {
+                out.push_str(detail);
+                if !detail.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
         }
         let (e, w) = (self.error_count(), self.warning_count());
         if e > 0 {
@@ -407,5 +498,58 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(file: &str, line: usize, code: Code) -> Diagnostic {
+        Diagnostic::error(code, "", format!("{file}:{line}")).at(Some(Origin::File {
+            file: file.into(),
+            line,
+            column: 1,
+        }))
+    }
+
+    #[test]
+    fn source_order_sorts_each_file_and_leaves_the_rest_in_place() {
+        let flag = Diagnostic::error(Code::BadFlag, "", "flag")
+            .at(Some(Origin::Flag { flag: "--x".into() }));
+        let mut r = Report {
+            items: vec![
+                at("a.yaml", 7, Code::WrongType),
+                flag.clone(),
+                at("a.yaml", 6, Code::WrongType),
+                at("b.yaml", 1, Code::WrongType),
+                at("a.yaml", 3, Code::MisspeltKey),
+            ],
+        };
+        r.sort_by_source();
+        let got: Vec<&str> = r.items.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            got,
+            ["a.yaml:3", "flag", "a.yaml:6", "a.yaml:7", "b.yaml:1"]
+        );
+    }
+
+    #[test]
+    fn the_exit_code_is_2_for_a_usage_error_and_the_summary_comes_after_a_detail() {
+        let mut r = Report::default();
+        assert_eq!(r.exit_code(), crate::EXIT_OK);
+        r.push(Diagnostic::warning(Code::UnknownKey, "", "w"));
+        assert_eq!(r.exit_code(), crate::EXIT_OK);
+        r.push(Diagnostic::error(Code::GoldenStale, "", "stale").detail("--- a\n+++ b\n"));
+        assert_eq!(r.exit_code(), crate::EXIT_INVALID);
+        let human = r.to_human();
+        assert!(
+            human.ends_with(
+                "--- a\n+++ b\nspaces-postrender: 1 error, 1 warning; no manifests were written\n"
+            ),
+            "{human}"
+        );
+        r.push(Diagnostic::error(Code::Usage, "", "usage"));
+        assert_eq!(r.exit_code(), crate::EXIT_USAGE);
     }
 }

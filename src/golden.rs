@@ -82,8 +82,9 @@ pub struct Mismatch {
 
 /// Compare `generated` with the file, byte for byte.
 pub fn check(file: &str, generated: &[u8]) -> Result<(), Box<Mismatch>> {
+    // `--output=FILE`: a name starting with `-` would otherwise be read as an option.
     let regenerate =
-        format!("run the same command with `--output {file}` instead of `--check {file}`");
+        format!("run the same command with `--output={file}` instead of `--check={file}`");
     let expected = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -126,37 +127,36 @@ pub fn check(file: &str, generated: &[u8]) -> Result<(), Box<Mismatch>> {
 
 /// Write `bytes` to `file` atomically: a temporary file in the same directory, flushed to disk,
 /// then renamed over `file`. On any error the temporary file is removed and `file` is untouched.
-pub fn write_atomic(file: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = Path::new(file);
+/// A new file gets the mode a shell redirection would give it (0666 less the umask); a replaced
+/// one keeps its mode. `file` is the file itself, not a symlink to it: the caller resolves links
+/// (a rename over a symlink would replace the link with a regular file).
+pub fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = file;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    // The temporary file's own name means nothing to the user: say which directory failed.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".spaces-postrender-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("cannot create a file in {}: {}", dir.display(), plain(&e)),
-            )
-        })?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    // Keep the permissions of the file being replaced (a temporary file is created 0600).
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = tmp.as_file().set_permissions(meta.permissions());
-    } else {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = tmp
-                .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644));
-        }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".spaces-postrender-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with open(2)'s mode 0666, which the kernel narrows by the umask.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
+    // The temporary file's own name means nothing to the user: say which directory failed.
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot create a file in {}: {}", dir.display(), plain(&e)),
+        )
+    })?;
+    tmp.write_all(bytes)?;
+    // Keep the permissions of the file being replaced.
+    if let Ok(meta) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -124,6 +124,22 @@ fn main() {
         match front::cli::Cli::try_parse_noting(&args) {
             Ok(c) => Some(c),
             Err(e) => {
+                // Asked for JSON or SARIF diagnostics: the usage error is that one document.
+                if let Some((text, to_stdout)) = e
+                    .use_stderr()
+                    .then(|| front::cli::usage_report(&args, &e))
+                    .flatten()
+                {
+                    let written = if to_stdout {
+                        std::io::stdout().write_all(text.as_bytes())
+                    } else {
+                        std::io::stderr().write_all(text.as_bytes())
+                    };
+                    std::process::exit(match written {
+                        Err(err) if to_stdout => fail_write(&err),
+                        _ => EXIT_USAGE,
+                    });
+                }
                 // --help and --version are "errors" that print on stdout and exit 0: a failed
                 // write must still fail.
                 let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };

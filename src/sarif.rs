@@ -80,6 +80,14 @@ struct SarifResult<'a> {
     message: Text,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location<'a>>,
+    /// The diagnostic's detail (a golden file's diff), in the result's property bag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Properties<'a>>,
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    detail: &'a str,
 }
 
 #[derive(Serialize)]
@@ -127,15 +135,27 @@ fn level(s: Severity) -> &'static str {
 
 /// Percent-encode a file path as a URI reference: a relative path stays relative (GitHub code
 /// scanning resolves it against the repository root), an absolute one becomes a `file:` URI.
-/// Returns `None` for names that are not paths (`<stdin>`).
+/// Returns `None` for names that are not paths (`<stdin>`). A backslash separates directories
+/// only on Windows; elsewhere it is part of a name (`a\b.yaml` is one file) and is encoded.
 pub fn path_to_uri(path: &str) -> Option<String> {
+    uri_of(path, cfg!(windows))
+}
+
+fn uri_of(path: &str, windows: bool) -> Option<String> {
     if path.is_empty() || path == "<stdin>" {
         return None;
     }
-    let slashed = path.replace('\\', "/");
+    let slashed = if windows {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    };
     let bytes = slashed.as_bytes();
-    let drive =
-        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/';
+    let drive = windows
+        && bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && bytes[2] == b'/';
     let absolute = slashed.starts_with('/') || drive;
     let mut out = String::with_capacity(slashed.len() + 8);
     if absolute {
@@ -205,6 +225,7 @@ fn result<'a>(d: &'a Diagnostic, rule_index: usize) -> SarifResult<'a> {
         level: level(d.severity),
         message: Text { text },
         locations,
+        properties: d.detail.as_deref().map(|detail| Properties { detail }),
     }
 }
 
@@ -264,8 +285,14 @@ mod tests {
         );
         assert_eq!(path_to_uri("a:b.yaml").as_deref(), Some("a%3Ab.yaml"));
         assert_eq!(
-            path_to_uri(r"C:\v\x.yaml").as_deref(),
+            uri_of(r"C:\v\x.yaml", true).as_deref(),
             Some("file:///C:/v/x.yaml")
+        );
+        // Elsewhere a backslash is a character of the name, not a separator.
+        assert_eq!(uri_of(r"a\b.yaml", false).as_deref(), Some("a%5Cb.yaml"));
+        assert_eq!(
+            uri_of(r"C:\v\x.yaml", false).as_deref(),
+            Some("C%3A%5Cv%5Cx.yaml")
         );
         assert_eq!(path_to_uri("<stdin>"), None);
     }

@@ -53,6 +53,18 @@ fn report_out(io: &mut Io, report: &Report) {
 /// Run as the exec plugin with the config file kustomize wrote.
 pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     let mut report = Report::default();
+    if io.stdin_is_terminal {
+        say(
+            io.stderr,
+            &Diagnostic::error(
+                Code::Usage,
+                "",
+                "standard input is a terminal, but the kustomize plugin reads the resources from it",
+            )
+            .hint("let kustomize run it: kubectl kustomize --enable-alpha-plugins DIR"),
+        );
+        return EXIT_USAGE;
+    }
     let text = match std::fs::read_to_string(config_path) {
         Ok(t) => t,
         Err(e) => {
@@ -71,7 +83,32 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     // Read like a values file (YAML 1.1 typing, as Helm reads values), so that values written
     // in-line mean what they would mean in a values file.
     let value = match spaces_postrender::values::yaml::load(&text) {
-        Ok(l) => l.value,
+        Ok(l) => {
+            // A repeated key is an error in the config (YAML requires unique keys, and kustomize
+            // refuses them in its own files); only values files keep Helm's "later wins".
+            for (code, path, pos, _) in &l.warnings {
+                if *code == Code::DuplicateKey {
+                    report.push(
+                        Diagnostic::error(
+                            Code::ConfigSyntax,
+                            "",
+                            format!(
+                                "the {} config repeats the key `{path}` (line {}, column {})",
+                                fnconfig::KIND,
+                                pos.line,
+                                pos.column
+                            ),
+                        )
+                        .hint("write each key once; merge the two entries"),
+                    );
+                }
+            }
+            if report.has_errors() {
+                report_out(io, &report);
+                return EXIT_INVALID;
+            }
+            l.value
+        }
         Err(e) => {
             report.push(
                 Diagnostic::error(
@@ -101,6 +138,12 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         report_out(io, &report);
         return EXIT_INVALID;
     }
+    let refused = confine_values_files(&value, io.env);
+    if !refused.is_empty() {
+        report.extend(refused);
+        report_out(io, &report);
+        return EXIT_INVALID;
+    }
     let outcome = fnconfig::read(&value);
     report.extend(outcome.report.items.clone());
     let (Some(cfg), Some((_, features))) = (outcome.config, outcome.ready) else {
@@ -113,6 +156,70 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     }
     let settings = cfg.settings();
     crate::front::run::postrender(io, &features, &settings, cfg.strict, report, Format::Human)
+}
+
+/// The environment variable that lifts the root-only rule for `valuesFiles`, with kustomize's
+/// own word for it: `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone`. It is set by
+/// whoever runs the build (like kustomize's `--load-restrictor`), never by a kustomization.
+pub const LOAD_RESTRICTOR_ENV: &str = "SPACES_POSTRENDER_LOAD_RESTRICTOR";
+pub const LOAD_RESTRICTIONS_NONE: &str = "LoadRestrictionsNone";
+
+/// The kustomization root: kustomize runs the plugin there and names it in
+/// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`.
+fn kustomization_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let named = env("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+        .filter(|r| Path::new(r).is_absolute())
+        .map(PathBuf::from);
+    named
+        .or_else(|| std::env::current_dir().ok())
+        .and_then(|r| r.canonicalize().ok())
+}
+
+/// kustomize's default `LoadRestrictionsRootOnly` for the config's `valuesFiles`: each must be a
+/// file inside the kustomization root after resolving symlinks (not a URL, not absent; absent
+/// and outside are one answer). `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone` lifts
+/// it, as `kustomize build --load-restrictor LoadRestrictionsNone` does for kustomize's own files.
+fn confine_values_files(
+    value: &serde_json::Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Diagnostic> {
+    use crate::front::guard::{confine, Kind};
+    let files = fnconfig::values_files(value);
+    if files.is_empty() || env(LOAD_RESTRICTOR_ENV).as_deref() == Some(LOAD_RESTRICTIONS_NONE) {
+        return vec![];
+    }
+    let label = match value["metadata"]["name"].as_str() {
+        Some(n) if !n.is_empty() => format!("{} {n}", fnconfig::KIND),
+        _ => fnconfig::KIND.to_string(),
+    };
+    let Some(root) = kustomization_root(env) else {
+        return vec![Diagnostic::error(
+            Code::ConfigFile,
+            "",
+            "cannot resolve the kustomization root (the working directory)",
+        )];
+    };
+    files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let why = confine(&root, f, Kind::File).err()?;
+            Some(
+                Diagnostic::error(
+                    Code::PathRefused,
+                    "",
+                    format!("valuesFiles[{i}] {f:?} {}", why.reason("the kustomization root")),
+                )
+                .at(Some(spaces_postrender::diag::Origin::Field {
+                    config: label.clone(),
+                    field: format!("valuesFiles[{i}]"),
+                }))
+                .hint(format!(
+                    "as kustomize's default LoadRestrictionsRootOnly: name a file inside the kustomization's directory by a relative path; to read files elsewhere, whoever runs the build sets {LOAD_RESTRICTOR_ENV}={LOAD_RESTRICTIONS_NONE}"
+                )),
+            )
+        })
+        .collect()
 }
 
 /// kustomize's plugin home, as kustomize finds it: `$KUSTOMIZE_PLUGIN_HOME`, else
@@ -160,14 +267,18 @@ pub fn install(io: &mut Io, plugin_home: Option<PathBuf>, copy: bool) -> i32 {
         EXEC_NAME.to_string()
     };
     let dest = dir.join(name);
+    // The new link or copy is made beside the old one and renamed over it: the old install
+    // stays whole until the new one is (it may be this very executable, run through a link on
+    // PATH, and a full disk must not leave nothing behind).
     let result = (|| -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        match std::fs::symlink_metadata(&dest) {
-            Ok(_) => std::fs::remove_file(&dest)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        let tmp = dir.join(format!(".{EXEC_NAME}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let made = link_or_copy(&exe, &tmp, copy).and_then(|()| std::fs::rename(&tmp, &dest));
+        if made.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
-        link_or_copy(&exe, &dest, copy)
+        made
     })();
     match result {
         Ok(()) => {

@@ -2,6 +2,7 @@
 //! Each turns its input into the core's calls (values layers, settings, a manifest stream) and
 //! the core's diagnostics into its output format.
 
+pub mod argocd;
 pub mod cli;
 pub mod fnconfig;
 pub mod guard;

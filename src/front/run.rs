@@ -9,9 +9,13 @@ use spaces_postrender::values::features::Features;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 use std::io::Write;
 
-/// Print `report` in `format`: human text on stderr; JSON and SARIF on stdout when `to_stdout`
-/// (a command whose output is the report), else on stderr.
+/// Print `report` in `format`, its diagnostics in source order: human text on stderr; JSON and
+/// SARIF on stdout when `to_stdout` (a command whose output is the report), else on stderr.
+/// A run prints one report (so JSON and SARIF are one document), after everything else it says.
 pub fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: bool) {
+    let mut report = report.clone();
+    report.sort_by_source();
+    let report = &report;
     let text = match format {
         Format::Human => report.to_human(),
         Format::Json => report.to_json(),
@@ -28,9 +32,18 @@ pub fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: boo
     let _ = w.write_all(text.as_bytes());
 }
 
-/// One problem that ends a command before any report exists (usage, I/O): said on stderr.
+/// One problem that ends a command before any report exists, in human text on stderr (the
+/// kustomize plugin, `install-kustomize-plugin`, a failed write to stdout).
 pub fn say(stderr: &mut dyn Write, d: &Diagnostic) {
     let _ = writeln!(stderr, "{d}");
+}
+
+/// One problem that ends a command, as that command's one report in `format`; the exit code
+/// (2 for a usage error).
+pub fn fail(io: &mut Io, d: Diagnostic, format: Format, to_stdout: bool) -> i32 {
+    let report = Report { items: vec![d] };
+    print_report(io, &report, format, to_stdout);
+    report.exit_code()
 }
 
 /// Post-render the manifests on `io.stdin` to `io.stdout` with checked values. `report` holds

@@ -1,7 +1,9 @@
 //! The Argo CD Config Management Plugin example (`plugin/argocd/plugin.yaml`): its init and
-//! generate commands, taken from the file, run in a shell the way the CMP server runs them (in
-//! the application's source directory, with ARGOCD_APP_* and ARGOCD_ENV_* set), with the real
-//! Helm v3.17.3 and this binary as the only `helm` and `spaces-postrender` on PATH.
+//! generate commands, taken from the file, run the way the CMP server runs them (in the
+//! application's source directory, with ARGOCD_APP_* and ARGOCD_ENV_* set), with the real
+//! Helm v3.17.3 and this binary as the only `helm` and `spaces-postrender` on PATH; and with
+//! hostile ARGOCD_ENV_* values, which must not make it read anything outside the source
+//! directory.
 
 use crate::common;
 
@@ -109,6 +111,11 @@ impl App {
         run(&mut cmd, b"")
     }
 
+    /// One step of plugin.yaml alone (`init` or `generate`), whatever the other does.
+    fn step(&self, name: &str, env: &[(&str, &str)]) -> Out {
+        self.exec(&argv(&plugin()["spec"][name]), env)
+    }
+
     fn generate(&self, env: &[(&str, &str)]) -> Out {
         let p = plugin();
         let init = self.exec(&argv(&p["spec"]["init"]), env);
@@ -135,18 +142,20 @@ features:
 ";
 
 #[test]
-fn the_plugin_file_is_a_sidecar_cmp_with_pipefail() {
+fn the_plugin_file_runs_the_tools_own_commands_and_no_shell() {
     let p = plugin();
     assert_eq!(p["apiVersion"], "argoproj.io/v1alpha1");
     assert_eq!(p["kind"], "ConfigManagementPlugin");
     assert_eq!(p["metadata"]["name"], "spaces-postrender");
-    let gen = argv(&p["spec"]["generate"]);
-    assert_eq!(gen[0], "bash", "set -o pipefail needs bash, not sh");
-    let script = gen.last().cloned().unwrap_or_default();
-    assert!(script.contains("pipefail"), "{script}");
-    assert!(
-        script.contains("helm template") && script.contains("| spaces-postrender"),
-        "{script}"
+    // The Application's env reaches no shell: the steps are the tool's own commands, which
+    // check every path before helm sees it.
+    assert_eq!(
+        argv(&p["spec"]["init"]),
+        ["spaces-postrender", "argocd-cmp", "init"]
+    );
+    assert_eq!(
+        argv(&p["spec"]["generate"]),
+        ["spaces-postrender", "argocd-cmp", "generate"]
     );
 }
 
@@ -283,4 +292,155 @@ fn the_sidecar_patch_and_application_fit_the_plugin() {
         app["spec"]["source"]["plugin"]["name"],
         p["metadata"]["name"]
     );
+}
+
+/// What the attacker wants to read: a file next to the source directory (another
+/// application's checkout, a token), reachable as `../secret.yaml`, `../../x/secret.yaml`, by
+/// absolute path, or through a symlink in the source.
+const SECRET: &str = "TOP-SECRET-5f1c";
+
+/// An application whose chart prints every value it is given into a ConfigMap (what an
+/// attacker's chart does to exfiltrate a values file), and a secret outside its source.
+fn leaky_app() -> (App, PathBuf) {
+    let a = app(Some(ON_CLUSTER));
+    write(
+        &a.src.join("templates/leak.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  values: {{ toJson .Values | quote }}\n",
+    );
+    let repo = a
+        .src
+        .parent()
+        .unwrap_or_else(|| panic!("no parent"))
+        .to_path_buf();
+    let secret = repo.join("secret.yaml");
+    write(&secret, &format!("token: {SECRET}\n"));
+    (a, secret)
+}
+
+/// The refusal of one ARGOCD_ENV_* value: non-zero, nothing on stdout, the secret nowhere,
+/// and the error naming the variable.
+fn refused(out: &Out, var: &str, what: &str) -> String {
+    assert_ne!(out.code, 0, "{what}: must fail: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: nothing on stdout: {}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains(SECRET), "{what}: {}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("error[path-refused] (${var})")),
+        "{what}: {}",
+        out.stderr
+    );
+    out.stderr.clone()
+}
+
+#[test]
+fn the_values_file_must_be_inside_the_source_directory() {
+    let (a, secret) = leaky_app();
+    // As reported: a values file outside the source is read, and the chart prints it.
+    let abs = secret.display().to_string();
+    #[cfg(unix)]
+    link(&secret, &a.src.join("link.yaml"));
+    let hostile = [
+        "../secret.yaml",
+        "../../repo/secret.yaml",
+        abs.as_str(),
+        "link.yaml",
+        "-f",
+        "--values=../secret.yaml",
+    ];
+    for v in hostile {
+        let out = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", v)]);
+        refused(&out, "ARGOCD_ENV_VALUES_FILE", v);
+    }
+    // "Absent" and "outside" are the same answer (it does not tell whether a file exists).
+    let _ = std::fs::remove_file(a.src.join("link.yaml"));
+    let outside = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", "../secret.yaml")]);
+    let absent = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", "../nothing.yaml")]);
+    assert_eq!(
+        refused(&outside, "ARGOCD_ENV_VALUES_FILE", "outside").replace("../secret.yaml", "X"),
+        refused(&absent, "ARGOCD_ENV_VALUES_FILE", "absent").replace("../nothing.yaml", "X")
+    );
+    // A subdirectory of the source and a symlink that stays inside are fine.
+    write(&a.src.join("env/prod.yaml"), ON_CLUSTER);
+    #[cfg(unix)]
+    link(Path::new("env/prod.yaml"), &a.src.join("prod.yaml"));
+    for v in ["env/prod.yaml", "./env/../env/prod.yaml", "prod.yaml"] {
+        let out = a.generate(&[("ARGOCD_ENV_VALUES_FILE", v)]);
+        let names = kind_names(out.ok(v));
+        assert!(
+            names.contains(&"Role argocd/spaces-argocd-plugin".to_string()),
+            "{v}: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn a_url_values_file_sends_no_request() {
+    // As reported: `http://...` makes helm fetch it from the sidecar (SSRF).
+    let (a, _) = leaky_app();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    listener
+        .set_nonblocking(true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    for url in [
+        format!("http://127.0.0.1:{port}/values.yaml"),
+        format!("https://127.0.0.1:{port}/values.yaml"),
+    ] {
+        let out = a.step("generate", &[("ARGOCD_ENV_VALUES_FILE", &url)]);
+        let err = refused(&out, "ARGOCD_ENV_VALUES_FILE", &url);
+        assert!(err.contains("is a URL"), "{err}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "a request reached the listener: the URL was fetched"
+    );
+}
+
+#[test]
+fn the_chart_must_be_inside_the_source_directory() {
+    let (a, _) = leaky_app();
+    // Another application's chart next to this source.
+    let other = a.src.parent().map(|p| p.join("other")).unwrap_or_default();
+    copy_dir(&chart(), &other);
+    let abs = other.display().to_string();
+    for c in [
+        "../other",
+        abs.as_str(),
+        "-f",
+        "oci://127.0.0.1:1/charts/x",
+        "missing",
+    ] {
+        for step in ["init", "generate"] {
+            let out = a.step(step, &[("ARGOCD_ENV_CHART", c)]);
+            refused(&out, "ARGOCD_ENV_CHART", &format!("{step} {c}"));
+        }
+    }
+    // A symlink in the chart that leads out of the source: Helm's loader would follow it.
+    #[cfg(unix)]
+    {
+        let (b, secret) = leaky_app();
+        link(&secret, &b.src.join("templates/linked.yaml"));
+        for step in ["init", "generate"] {
+            let err = refused(&b.step(step, &[]), "ARGOCD_ENV_CHART", "a symlink out");
+            assert!(err.contains("templates/linked.yaml"), "{err}");
+        }
+    }
+    // A dependency whose file:// repository is outside the source: helm dependency build
+    // would package it.
+    let (c, _) = leaky_app();
+    let chart_yaml = std::fs::read_to_string(c.src.join("Chart.yaml")).unwrap_or_default();
+    write(
+        &c.src.join("Chart.yaml"),
+        &format!("{chart_yaml}dependencies:\n  - name: spaces\n    version: \"*\"\n    repository: file://../../../outside\n"),
+    );
+    let err = refused(
+        &c.step("init", &[]),
+        "ARGOCD_ENV_CHART",
+        "a file:// dependency out",
+    );
+    assert!(err.contains("file://../../../outside"), "{err}");
 }

@@ -1069,7 +1069,27 @@ fn the_image_runs_the_argocd_plugin_on_the_fixture_chart() {
         eso.stdout
     );
 
-    // Invalid values: non-zero, nothing on stdout (pipefail in busybox sh), the reason on stderr.
+    // A hostile Application: values outside the source directory (here the image's own
+    // /etc/passwd, by absolute path and by `..`) are refused before helm reads them.
+    for hostile in ["/etc/passwd", "../../../etc/passwd"] {
+        let out = in_image(
+            img,
+            "good",
+            &generate,
+            &[("ARGOCD_ENV_VALUES_FILE", hostile)],
+        );
+        assert_ne!(out.code, 0, "{hostile}: must fail: {}", out.stdout);
+        assert!(out.stdout.is_empty(), "{hostile}: {}", out.stdout);
+        assert!(
+            out.stderr
+                .contains("error[path-refused] ($ARGOCD_ENV_VALUES_FILE)")
+                && !out.stderr.contains("root:x:0:0"),
+            "{hostile}: {}",
+            out.stderr
+        );
+    }
+
+    // Invalid values: non-zero, nothing on stdout, the reason on stderr.
     app_source(
         img,
         "bad",

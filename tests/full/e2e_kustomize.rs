@@ -185,9 +185,38 @@ fn bad_config_fails_the_build_with_our_message() {
         let out = kustomize(kubectl, home.path(), &dir);
         assert_ne!(out.code, 0);
         assert!(
-            out.stderr.contains("cannot read values file missing.yaml"),
+            out.stderr.contains(
+                "valuesFiles[0] \"missing.yaml\" is not a file inside the kustomization root"
+            ),
             "{kubectl}: {}",
             out.stderr
+        );
+        // A values file outside the kustomization root: refused like kustomize's own
+        // LoadRestrictionsRootOnly, with the answer an absent file gets.
+        write(&work.path().join("outside.yaml"), VALUES);
+        let outside = CONFIG.replace("- values.yaml", "- ../outside.yaml");
+        kustomization(&dir, &["spaces.yaml"], &outside);
+        let out = kustomize(kubectl, home.path(), &dir);
+        assert_ne!(out.code, 0, "{kubectl}: {}", out.stdout);
+        assert!(out.stdout.is_empty(), "{kubectl}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("error[path-refused] (SpacesPostRender spaces: valuesFiles[0]): valuesFiles[0] \"../outside.yaml\" is not a file inside the kustomization root"),
+            "{kubectl}: {}",
+            out.stderr
+        );
+        // Whoever runs the build may lift the rule, as with --load-restrictor.
+        let mut cmd = Command::new(&kubectl.path);
+        cmd.args(["kustomize", "--enable-alpha-plugins"])
+            .arg(&dir)
+            .env("KUSTOMIZE_PLUGIN_HOME", home.path())
+            .env("SPACES_POSTRENDER_LOAD_RESTRICTOR", "LoadRestrictionsNone")
+            .env_remove("HELM_PLUGIN_NAME")
+            .current_dir(std::env::temp_dir());
+        let out = run(&mut cmd, b"");
+        assert!(
+            out.ok(&format!("{kubectl} with LoadRestrictionsNone"))
+                .contains("kind: RoleBinding"),
+            "{kubectl}"
         );
     }
 }

@@ -107,12 +107,18 @@ struct Repo {
     dir: PathBuf,
     path_env: String,
     home: PathBuf,
+    golden: String,
 }
 
 impl Repo {
     /// A user's repository: values, a golden file with its flags, and a pre-commit config
     /// using the hook from `hooks_repo`; pre-commit installed as its git hook.
     fn new() -> Repo {
+        Repo::with_golden("golden/space.yaml")
+    }
+
+    /// [`Repo::new`] with the golden file at `golden` (its flags beside it).
+    fn with_golden(golden: &str) -> Repo {
         let tmp = tempfile::tempdir().expect("tempdir");
         let hooks = tmp.path().join("hooks-repo");
         let rev = hooks_repo(&hooks);
@@ -125,14 +131,14 @@ impl Repo {
         )
         .expect("copy values");
         std::fs::write(
-            dir.join("golden/space.yaml.flags"),
-            "# generate flags for golden/space.yaml, one argument per line\n-f\nvalues.yaml\n--target\nspace\n",
+            dir.join(format!("{golden}.flags")),
+            format!("# generate flags for {golden}, one argument per line\n-f\nvalues.yaml\n--target\nspace\n"),
         )
         .expect("write flags");
         std::fs::write(
             dir.join(".pre-commit-config.yaml"),
             format!(
-                "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: spaces-postrender-check\n        args: [golden/space.yaml]\n",
+                "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: spaces-postrender-check\n        args: [{golden:?}]\n",
                 hooks.display()
             ),
         )
@@ -149,6 +155,7 @@ impl Repo {
             dir,
             path_env,
             home,
+            golden: golden.to_string(),
         };
         let python = pre_commit_python();
         let o = repo.run(Command::new(&python).args(["-m", "pre_commit", "install"]));
@@ -174,8 +181,7 @@ impl Repo {
             "values.yaml",
             "--target",
             "space",
-            "--output",
-            "golden/space.yaml",
+            &format!("--output={}", self.golden),
         ]));
         assert!(o.status.success(), "{}", show(&o));
     }
@@ -233,7 +239,7 @@ fn stale_golden_file_fails_the_commit_until_regenerated() {
     assert!(out.contains("\n+  namespace: \"argo-cd\"\n"), "{out}");
     assert!(
         out.contains(
-            "spaces-postrender generate -f values.yaml --target space --output golden/space.yaml"
+            "spaces-postrender generate -f values.yaml --target space --output=golden/space.yaml"
         ),
         "says how to regenerate: {out}"
     );
@@ -259,4 +265,34 @@ fn golden_file_without_flags_fails_the_commit_and_says_why() {
         "{out}"
     );
     assert_eq!(repo.commits(), 0);
+}
+
+// A golden file whose name starts with `-`: the hook passed `--check GOLDEN`, so the name was
+// read as an option, and the printed regenerate command failed too.
+#[test]
+fn a_golden_file_named_like_an_option_is_checked_and_regenerated() {
+    let repo = Repo::with_golden("-space.yaml");
+    repo.generate_golden();
+    assert!(repo.dir.join("-space.yaml").is_file());
+    let o = repo.commit("fresh");
+    assert!(o.status.success(), "{}", show(&o));
+    std::fs::write(repo.dir.join("-space.yaml"), "---\n# stale\n").expect("write");
+    let o = repo.commit("stale");
+    let out = show(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("--- -space.yaml\n+++ generated"), "{out}");
+    // The printed command regenerates it, pasted into a shell as it is.
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("spaces-postrender generate"))
+        .unwrap_or_else(|| panic!("no regenerate command in {out}"));
+    assert!(line.ends_with(" --output=-space.yaml"), "{line}");
+    let o = repo.run(Command::new("sh").arg("-c").arg(line.trim()));
+    assert!(o.status.success(), "{}", show(&o));
+    // Back to what was committed: the stale edit is gone.
+    git(
+        &repo.dir,
+        &["diff", "--exit-code", "HEAD", "--", "./-space.yaml"],
+    );
+    assert_eq!(repo.commits(), 1);
 }

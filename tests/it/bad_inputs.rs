@@ -217,7 +217,8 @@ fn cases() -> Vec<Case> {
             args: vec!["--set".into(), ON.into(), "--controller-service-account".into(), "no-slash".into()],
             stdin: CM.into(),
             files: vec![],
-            exit: 1,
+            // A malformed argument is wrong on the command line itself: a usage error.
+            exit: 2,
             out: Empty,
         },
     ]

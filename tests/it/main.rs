@@ -24,4 +24,5 @@ mod properties;
 mod reference_docs;
 mod sarif;
 mod stream_props;
+mod trust;
 mod why;

@@ -94,9 +94,20 @@ fn commands_page() {
     );
     page.push_str(
         "\nWithout a command the binary is a post-renderer (manifests on standard input); the\n\
-         commands below do everything else. Exit codes: 0 success (warnings allowed), 1 invalid\n\
-         values or input, 2 usage error. `spaces-postrender man` prints the same text as man pages.\n\n",
+         commands below do everything else. `spaces-postrender man` prints the same text as man\n\
+         pages.\n\n\
+         ## Exit codes\n\n\
+         The same for every command (`spaces_postrender::diag::EXIT_CODES`):\n\n\
+         | exit | meaning | stdout |\n|---|---|---|\n",
     );
+    for (code, meaning, stdout) in spaces_postrender::diag::EXIT_CODES {
+        page.push_str(&format!(
+            "| {code} | {} | {} |\n",
+            cell(meaning),
+            cell(stdout)
+        ));
+    }
+    page.push_str("\n## Commands\n\n");
     page.push_str("- [`spaces-postrender`](#spaces-postrender) (post-render)\n");
     for s in &subs {
         page.push_str(&format!(
@@ -184,6 +195,14 @@ fn diagnostics_page() {
          results. The ids are stable (baselines and suppressions may refer to them). The level is\n\
          the one the code's SARIF rule is declared with (`note` is printed as `info`); `--strict`\n\
          turns warnings into errors.\n\n\
+         With `--diagnostics json` or `sarif` a run writes exactly one document, usage errors\n\
+         included (on stdout for `validate`, whose output is its report; on stderr otherwise):\n\
+         JSON `{\"diagnostics\": [{\"severity\", \"code\", \"path\", \"origin\"?, \"message\",\n\
+         \"hint\"?, \"detail\"?}], \"errors\": N, \"warnings\": N}` (`origin` as in\n\
+         [why-json.md](why-json.md); `detail` holds a stale golden file's unified diff), or a SARIF\n\
+         2.1.0 log with one result per diagnostic (`detail` in the result's `properties`).\n\
+         Diagnostics are in source order (by file, line and column); in human output the summary\n\
+         line comes last.\n\n\
          | code | level | meaning |\n|---|---|---|\n",
     );
     let mut seen = BTreeSet::new();

@@ -46,7 +46,7 @@ fn uri_reference(s: &str) -> bool {
 
 /// Validate against the official OASIS SARIF 2.1.0 (Errata 01) schema with the draft its
 /// `$schema` names (draft-04), checking formats (`uri`, `uri-reference`, `date-time`) too.
-fn assert_valid_sarif(log: &Value) {
+pub(crate) fn assert_valid_sarif(log: &Value) {
     let official = schema("sarif-schema-2.1.0.json");
     assert_eq!(
         official["$schema"], "http://json-schema.org/draft-04/schema#",

@@ -1,9 +1,20 @@
 //! `generate`: the generated objects alone, to stdout, a file, or compared with a golden file.
+//!
+//! Every run prints one report, last: its diagnostics in source order, a stale golden file's
+//! diff with the diagnostic it belongs to, then (human format) the summary line.
 
 use super::{checked_features, finish_report, print_report, settings, Io, RunArgs};
+use crate::front::guard;
 use spaces_postrender::diag::{Code, Diagnostic, Report};
 use spaces_postrender::pipeline;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use spaces_postrender::EXIT_OK;
+
+/// The paths a run of `run` reads: values files and `--set-file` sources.
+fn inputs(run: &RunArgs) -> Vec<String> {
+    let mut all = run.values.values.clone();
+    all.extend(guard::set_file_paths(&run.values.set_file));
+    all
+}
 
 pub(super) fn generate(
     io: &mut Io,
@@ -12,6 +23,21 @@ pub(super) fn generate(
     output: Option<&str>,
 ) -> i32 {
     let mut report = Report::default();
+    // The command line's paths first: when one is wrong nothing is read or written.
+    let target = match output.map(|o| (o, guard::output_file(o, &inputs(run)))) {
+        Some((o, Err(bad))) => {
+            report.push(bad.diagnostic("--output", o));
+            None
+        }
+        Some((_, Ok(t))) => Some(t),
+        None => None,
+    };
+    if let Some(Err(bad)) = check.map(|c| guard::output_file(c, &[])) {
+        report.push(bad.diagnostic("--check", check.unwrap_or_default()));
+    }
+    if report.has_errors() {
+        return done(io, &report, run);
+    }
     let features = match checked_features(io, run, &mut report, true) {
         Ok(f) => f,
         Err(code) => return code,
@@ -22,8 +48,7 @@ pub(super) fn generate(
         Ok(outcome) => report.extend(outcome.diagnostics),
         Err(ds) => {
             report.extend(ds);
-            print_report(io, &report, run.diagnostics, false);
-            return EXIT_INVALID;
+            return done(io, &report, run);
         }
     }
     if buf.is_empty() {
@@ -34,47 +59,43 @@ pub(super) fn generate(
         .into_bytes();
     }
     if finish_report(&mut report, run.strict) {
-        print_report(io, &report, run.diagnostics, false);
-        return EXIT_INVALID;
+        return done(io, &report, run);
     }
-    print_report(io, &report, run.diagnostics, false);
     if let Some(file) = check {
-        let Err(m) = spaces_postrender::golden::check(file, &buf) else {
-            return EXIT_OK;
-        };
-        let report = Report {
-            items: vec![m.diagnostic],
-        };
-        print_report(io, &report, run.diagnostics, false);
-        if let Some(diff) = m.diff {
-            let color = spaces_postrender::golden::use_color(io.stderr_is_terminal, io.env);
-            let diff = if color {
-                spaces_postrender::golden::colorize(&diff)
-            } else {
-                diff
-            };
-            let _ = io.stderr.write_all(diff.as_bytes());
-        }
-        return EXIT_INVALID;
-    }
-    if let Some(file) = output {
-        return match spaces_postrender::golden::write_atomic(file, &buf) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                let report = Report {
-                    items: vec![Diagnostic::error(
-                        Code::WriteOutput,
-                        "",
-                        format!("cannot write {file}: {e}"),
-                    )],
-                };
-                print_report(io, &report, run.diagnostics, false);
-                EXIT_INVALID
+        if let Err(m) = spaces_postrender::golden::check(file, &buf) {
+            let mut d = m.diagnostic;
+            if let Some(diff) = m.diff {
+                let color = run.diagnostics == spaces_postrender::diag::Format::Human
+                    && spaces_postrender::golden::use_color(io.stderr_is_terminal, io.env);
+                d = d.detail(if color {
+                    spaces_postrender::golden::colorize(&diff)
+                } else {
+                    diff
+                });
             }
-        };
+            report.push(d);
+        }
+        return done(io, &report, run);
     }
-    if io.stdout.write_all(&buf).is_err() {
-        return EXIT_INVALID;
+    if let (Some(file), Some(target)) = (output, target) {
+        if let Err(e) = spaces_postrender::golden::write_atomic(&target, &buf) {
+            report.push(Diagnostic::error(
+                Code::WriteOutput,
+                "",
+                format!("cannot write {file}: {e}"),
+            ));
+        }
+        return done(io, &report, run);
     }
-    EXIT_OK
+    let code = done(io, &report, run);
+    if code == EXIT_OK && io.stdout.write_all(&buf).is_err() {
+        return spaces_postrender::EXIT_INVALID;
+    }
+    code
+}
+
+/// Print the run's one report; its exit code.
+fn done(io: &mut Io, report: &Report, run: &RunArgs) -> i32 {
+    print_report(io, report, run.diagnostics, false);
+    report.exit_code()
 }

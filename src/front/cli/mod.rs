@@ -56,6 +56,55 @@ impl Cli {
     }
 }
 
+/// The `--diagnostics` format a command line asks for, read without clap (for a command line
+/// clap refused): the last `--diagnostics FORMAT` or `--diagnostics=FORMAT` that names a format.
+fn requested_format(args: &[std::ffi::OsString]) -> Option<Format> {
+    let args: Vec<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        if *a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--diagnostics") {
+            Some("") => args.get(i + 1).copied(),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        if let Some(f) = value.and_then(|v| Format::ALL.into_iter().find(|f| f.as_str() == v)) {
+            found = Some(f);
+        }
+    }
+    found
+}
+
+/// A usage error clap found, as the one report of the run when the command line asks for JSON
+/// or SARIF diagnostics: the text, and whether it goes to stdout (`validate`, whose output is
+/// its report). `None`: print clap's own text.
+pub fn usage_report(args: &[std::ffi::OsString], e: &clap::Error) -> Option<(String, bool)> {
+    let format = requested_format(args).filter(|f| *f != Format::Human)?;
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("the command line cannot be used");
+    let message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let rest: Vec<&str> = lines.map(str::trim).collect();
+    let mut d = Diagnostic::error(Code::Usage, "", message);
+    if !rest.is_empty() {
+        d = d.hint(rest.join(" "));
+    }
+    let report = Report { items: vec![d] };
+    let text = match format {
+        Format::Sarif => spaces_postrender::sarif::to_sarif(&report),
+        _ => report.to_json(),
+    };
+    let validate = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))
+        == Some("validate");
+    Some((text, validate))
+}
+
 /// Validates Upbound Spaces alpha feature flags and appends the RBAC, secrets-reader and
 /// namespace manifests they need to rendered manifests.
 ///
@@ -123,7 +172,7 @@ pub struct RunArgs {
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// The ServiceAccount the generated RBAC binds, overriding the rendered Deployment.
-    #[arg(long, value_name = "NAMESPACE/NAME")]
+    #[arg(long, value_name = "NAMESPACE/NAME", value_parser = subject_arg)]
     pub controller_service_account: Option<String>,
     /// Treat warnings as errors.
     #[arg(long)]
@@ -144,10 +193,11 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
         /// Compare with FILE instead of printing: exit 0 when equal, else 1 and a diff on stderr.
-        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        #[arg(long, value_name = "FILE", conflicts_with = "output", value_parser = file_arg)]
         check: Option<String>,
-        /// Write to FILE atomically instead of standard output.
-        #[arg(long, short = 'o', value_name = "FILE")]
+        /// Write to FILE atomically instead of standard output (not a file this run reads; a
+        /// symlink is written through to its target).
+        #[arg(long, short = 'o', value_name = "FILE", value_parser = file_arg)]
         output: Option<String>,
     },
     /// Explain why each object is generated: the values behind it and the controller subject.
@@ -200,6 +250,17 @@ pub enum Command {
     /// or a ConfigMap of --set paths), the ResourceList with the generated items and `results`
     /// on stdout. Also chosen automatically when stdin is a ResourceList.
     Krm,
+    /// Run as the Argo CD Config Management Plugin (plugin/argocd/plugin.yaml): `init` builds
+    /// the chart's dependencies, `generate` renders the chart with helm and post-renders it.
+    ///
+    /// Runs in the Application's source directory, as the CMP server runs it. Reads
+    /// ARGOCD_ENV_CHART (default: the source directory), ARGOCD_ENV_VALUES_FILE (default
+    /// values.yaml; given to helm and read for the features) and ARGOCD_ENV_TARGET (default
+    /// space), which the Application's plugin.env sets, and ARGOCD_APP_NAME and
+    /// ARGOCD_APP_NAMESPACE. Paths must lead to a file or directory inside the source directory
+    /// after resolving symlinks; URLs and values starting with `-` are refused.
+    #[command(subcommand)]
+    ArgocdCmp(CmpStep),
     /// Install this binary as the kustomize exec plugin
     /// (<plugin home>/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender).
     InstallKustomizePlugin {
@@ -226,6 +287,15 @@ pub enum Command {
     },
 }
 
+/// A step of the Argo CD Config Management Plugin.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CmpStep {
+    /// Build the chart's dependencies (`helm dependency build`) when it has any.
+    Init,
+    /// Render the chart (`helm template`) and post-render it; the manifests on stdout.
+    Generate,
+}
+
 pub use crate::front::io::Io;
 
 /// A value parser over a fixed set of names (the core's own list, so the names live once).
@@ -250,6 +320,34 @@ fn names_parser<T: Copy + Send + Sync + 'static>(
     })
 }
 
+/// `--controller-service-account`: NAMESPACE/NAME with a valid namespace and ServiceAccount
+/// name; anything else is a malformed argument (a usage error).
+fn subject_arg(s: &str) -> Result<String, String> {
+    use spaces_postrender::k8s;
+    let Some((ns, name)) = s.split_once('/') else {
+        return Err("expected NAMESPACE/NAME, e.g. upbound-system/spaces-controller".into());
+    };
+    if !k8s::is_dns_label(ns) {
+        return Err(format!(
+            "the namespace {ns:?} is not a valid namespace name (lowercase letters, digits and -)"
+        ));
+    }
+    if !k8s::is_dns_subdomain(name) {
+        return Err(format!(
+            "the ServiceAccount name {name:?} is not a valid name (lowercase letters, digits, - and .)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A file path option (`--check`, `--output`): an empty one is a malformed argument.
+fn file_arg(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("a file name is needed, and it is empty".into());
+    }
+    Ok(s.to_string())
+}
+
 fn target_parser() -> impl clap::builder::TypedValueParser<Value = Target> {
     names_parser(&Target::ALL, Target::as_str, |t| Some(t.about()))
 }
@@ -272,6 +370,17 @@ pub(crate) fn load_checked(
     stdin_values: bool,
 ) -> Option<(values::Loaded, Features)> {
     let input = args.to_input();
+    if stdin_values && input.reads_stdin() && io.stdin_is_terminal {
+        report.push(
+            Diagnostic::error(
+                Code::Usage,
+                "",
+                "standard input is a terminal, but the values are to be read from it (`-f -` or a --set-file path `-`)",
+            )
+            .hint("pipe the values in (`cat values.yaml | spaces-postrender ... -f -`), or name the file: -f values.yaml"),
+        );
+        return None;
+    }
     let stdin_text = if stdin_values && input.reads_stdin() {
         let mut s = String::new();
         if let Err(e) = io.stdin.read_to_string(&mut s) {
@@ -322,6 +431,8 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
             explain::explain(io, path.as_deref(), json || format == WhyFormat::Json)
         }
         Some(Command::Krm) => postrender::krm(io),
+        Some(Command::ArgocdCmp(CmpStep::Init)) => crate::front::argocd::init(io),
+        Some(Command::ArgocdCmp(CmpStep::Generate)) => crate::front::argocd::generate(io),
         Some(Command::InstallKustomizePlugin { plugin_home, copy }) => {
             crate::front::kustomize::install(io, plugin_home, copy)
         }
@@ -337,34 +448,65 @@ pub fn run(cli: Cli, io: &mut Io) -> i32 {
                 Err(_) => EXIT_INVALID,
             }
         }
-        Some(Command::Man { dir }) => {
-            // No `help` page: `man` documents the subcommands themselves.
-            let cmd = <Cli as clap::CommandFactory>::command()
-                .disable_help_subcommand(true)
-                .after_help(EXAMPLES);
-            let written = match &dir {
-                None => clap_mangen::Man::new(cmd).render(io.stdout),
-                Some(d) => std::fs::create_dir_all(d)
-                    .and_then(|()| clap_mangen::generate_to(cmd, d))
-                    .map(|()| {
-                        let _ = writeln!(io.stdout, "{}", d.display());
-                    }),
-            };
-            match written {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    crate::front::run::say(
-                        io.stderr,
-                        &Diagnostic::error(
-                            Code::WriteOutput,
-                            "",
-                            format!("cannot write the man page: {e}"),
-                        ),
-                    );
-                    EXIT_INVALID
-                }
-            }
+        Some(Command::Man { dir }) => man(io, dir.as_deref()),
+    }
+}
+
+/// `man`: the main page on stdout, or every page into `dir`. Pages are written as `--output`
+/// writes (atomically, through a symlink to its target, 0666 less the umask for a new file).
+fn man(io: &mut Io, dir: Option<&std::path::Path>) -> i32 {
+    use crate::front::guard;
+    // No `help` page: `man` documents the subcommands themselves.
+    let mut cmd = <Cli as clap::CommandFactory>::command()
+        .disable_help_subcommand(true)
+        .after_help(EXAMPLES);
+    let Some(d) = dir else {
+        return match clap_mangen::Man::new(cmd).render(io.stdout) {
+            Ok(()) => EXIT_OK,
+            Err(_) => EXIT_INVALID,
+        };
+    };
+    let shown = d.display().to_string();
+    if let Err(bad) = guard::output_dir(d) {
+        return crate::front::run::fail(io, bad.diagnostic("--dir", &shown), Format::Human, false);
+    }
+    cmd.build();
+    let mut pages = vec![];
+    let mut todo = vec![cmd];
+    while let Some(c) = todo.pop() {
+        todo.extend(c.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+        pages.push(clap_mangen::Man::new(c));
+    }
+    let written = std::fs::create_dir_all(d).and_then(|()| {
+        for page in &pages {
+            let path = d.join(page.get_filename());
+            let mut text = Vec::new();
+            page.render(&mut text)?;
+            let target = guard::output_file(&path.to_string_lossy(), &[]).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    format!("{} is a directory", path.display()),
+                )
+            })?;
+            spaces_postrender::golden::write_atomic(&target, &text)?;
         }
+        Ok(())
+    });
+    match written {
+        Ok(()) => {
+            let _ = writeln!(io.stdout, "{shown}");
+            EXIT_OK
+        }
+        Err(e) => crate::front::run::fail(
+            io,
+            Diagnostic::error(
+                Code::WriteOutput,
+                "",
+                format!("cannot write the man pages into {shown}: {e}"),
+            ),
+            Format::Human,
+            false,
+        ),
     }
 }
 
@@ -389,7 +531,7 @@ pub(crate) fn checked_features(
         Some((_, features)) if !finish_report(report, run.strict) => Ok(features),
         _ => {
             print_report(io, report, run.diagnostics, false);
-            Err(EXIT_INVALID)
+            Err(report.exit_code().max(EXIT_INVALID))
         }
     }
 }

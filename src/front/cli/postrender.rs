@@ -18,6 +18,18 @@ pub(super) fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
 }
 
 pub(super) fn krm(io: &mut Io) -> i32 {
+    if io.stdin_is_terminal {
+        say(
+            io.stderr,
+            &Diagnostic::error(
+                Code::Usage,
+                "",
+                "standard input is a terminal, but the KRM function reads a ResourceList from it",
+            )
+            .hint("pipe one in (`kpt fn source PKG --fn-config CONFIG | spaces-postrender krm`), or let kpt run it (`kpt fn eval PKG --exec spaces-postrender --fn-config CONFIG`)"),
+        );
+        return EXIT_USAGE;
+    }
     let mut input = Vec::new();
     match io.stdin.read_to_end(&mut input) {
         Ok(_) => krm_input(io, &input),
@@ -49,9 +61,8 @@ fn has_run_options(run: &RunArgs) -> bool {
 /// Both are decided by the first document with content, which is all that is read ahead.
 pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     if io.stdin_is_terminal {
-        say(io.stderr, &Diagnostic::error(Code::Usage, "", "standard input is a terminal, but post-render mode reads the rendered manifests from it")
-            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone"));
-        return EXIT_USAGE;
+        return crate::front::run::fail(io, Diagnostic::error(Code::Usage, "", "standard input is a terminal, but post-render mode reads the rendered manifests from it")
+            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone"), run.diagnostics, false);
     }
     let head = match crate::front::sniff::read_head(&mut *io.stdin) {
         Ok(h) => h,
@@ -60,9 +71,8 @@ pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
     let first = head.first_text();
     if crate::front::sniff::is_resource_list(first) {
         if has_run_options(run) {
-            say(io.stderr, &Diagnostic::error(Code::Usage, "", "standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags")
-                .hint("put the values and options in the functionConfig, or run without flags"));
-            return EXIT_USAGE;
+            return crate::front::run::fail(io, Diagnostic::error(Code::Usage, "", "standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags")
+                .hint("put the values and options in the functionConfig, or run without flags"), run.diagnostics, false);
         }
         let mut input = head.bytes;
         if let Err(e) = io.stdin.read_to_end(&mut input) {

@@ -5,6 +5,7 @@ use spaces_postrender::diag::{Code, Diagnostic, Report};
 use spaces_postrender::pipeline;
 use spaces_postrender::why::WhyFormat;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use std::io::Read;
 
 /// `why`: the same scan and decision as a post-render run (`pipeline::prepare` into a sink),
 /// printed as an explanation instead of rendered.
@@ -29,23 +30,30 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
+    if io.stdin_is_terminal
+        && input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i))
+    {
+        report.push(
+            Diagnostic::error(
+                Code::Usage,
+                "",
+                "standard input is a terminal, but --input - reads the rendered manifests from it",
+            )
+            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender why ...`), or leave out --input to explain the values alone"),
+        );
+        print_report(io, &report, run.diagnostics, false);
+        return report.exit_code();
+    }
     let features = match checked_features(io, run, &mut report, true) {
         Ok(f) => f,
         Err(code) => return code,
     };
     let settings = settings(io, run);
     let prepared = match input {
-        Some("-") => pipeline::prepare(
-            &mut *io.stdin,
-            &mut std::io::sink(),
-            &settings,
-            &features,
-            "standard input",
-        ),
+        Some("-") => prepare(&mut *io.stdin, &settings, &features, "standard input"),
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => pipeline::prepare(
-                std::io::BufReader::with_capacity(1 << 20, f),
-                &mut std::io::sink(),
+            Ok(f) => prepare(
+                &mut std::io::BufReader::with_capacity(1 << 20, f),
                 &settings,
                 &features,
                 path,
@@ -60,27 +68,20 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
             }))
             .hint("check the path given to --input")]),
         },
-        None if io.stdin_is_terminal || values_from_stdin => pipeline::prepare(
-            std::io::empty(),
-            &mut std::io::sink(),
+        None if io.stdin_is_terminal || values_from_stdin => prepare(
+            &mut std::io::empty(),
             &settings,
             &features,
             "standard input",
         ),
-        None => pipeline::prepare(
-            &mut *io.stdin,
-            &mut std::io::sink(),
-            &settings,
-            &features,
-            "standard input",
-        ),
+        None => prepare(&mut *io.stdin, &settings, &features, "standard input"),
     };
     let pipeline::Prepared { scan, decision } = match prepared {
         Ok(p) => p,
         Err(ds) => {
             report.extend(ds);
             print_report(io, &report, run.diagnostics, false);
-            return EXIT_INVALID;
+            return report.exit_code();
         }
     };
     let explanation = spaces_postrender::why::explain(&settings, &features, &scan, &decision);
@@ -98,4 +99,41 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
         return EXIT_INVALID;
     }
     EXIT_OK
+}
+
+/// The scan and decision over rendered manifests read from `input`. A KRM ResourceList there
+/// (which post-render mode would hand to the KRM function) is not explained as manifests.
+fn prepare(
+    input: &mut dyn Read,
+    settings: &pipeline::Settings,
+    features: &spaces_postrender::values::features::Features,
+    name: &str,
+) -> Result<pipeline::Prepared, Vec<Diagnostic>> {
+    let head = crate::front::sniff::read_head(input).map_err(|e| {
+        vec![Diagnostic::error(
+            Code::ReadInput,
+            "",
+            if name == "standard input" {
+                format!("cannot read the manifests on standard input: {e}")
+            } else {
+                format!("cannot read the manifests in {name}: {e}")
+            },
+        )]
+    })?;
+    if crate::front::sniff::root_kind(head.first_text()).as_deref() == Some(crate::front::krm::KIND)
+    {
+        return Err(vec![Diagnostic::error(
+            Code::Usage,
+            "",
+            format!("{name} is a KRM ResourceList, not rendered manifests: `why` explains a post-render run"),
+        )
+        .hint("run the KRM function on it (`spaces-postrender krm`), or give `why` the output of `helm template`")]);
+    }
+    pipeline::prepare(
+        (&head.bytes[..]).chain(input),
+        &mut std::io::sink(),
+        settings,
+        features,
+        name,
+    )
 }
