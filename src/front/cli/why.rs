@@ -120,8 +120,7 @@ fn prepare(
             },
         )]
     })?;
-    if crate::front::sniff::root_kind(head.first_text()).as_deref() == Some(crate::front::krm::KIND)
-    {
+    if crate::front::sniff::is_resource_list(head.first_text()) {
         return Err(vec![Diagnostic::error(
             Code::Usage,
             "",
