@@ -122,7 +122,7 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
     }
     let mut labels = BTreeMap::new();
     labels.insert(crate::k8s::PART_OF_LABEL, "spaces");
-    labels.insert(crate::k8s::COMPONENT_LABEL, o.component);
+    labels.insert(crate::k8s::COMPONENT_LABEL, o.component.as_str());
     labels.insert(MARKER_LABEL, MARKER_VALUE);
     let ctx = ObjCtx {
         source,
