@@ -285,3 +285,32 @@ fn newest_reference_is_1_17_1_and_lists_the_current_features() {
         ]
     );
 }
+
+/// A KRM ResourceList whose SpacesPostRender config turns ESO on, with `spacesVersion` when given.
+fn krm_eso(version: Option<&str>) -> String {
+    let v = version
+        .map(|v| format!("  spacesVersion: {v:?}\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: spaces-postrender.dev/v1alpha1\n  kind: SpacesPostRender\n  metadata:\n    name: spaces\n{v}  target: control-plane\n  set: [\"features.alpha.eso.enabled=true\"]\nitems: []\n"
+    )
+}
+
+#[test]
+fn the_config_objects_select_the_version_too() {
+    let newest = run_out(&[], krm_eso(None).as_bytes(), &[]);
+    assert_eq!(newest.code, 0, "{}", newest.stdout);
+    assert!(
+        newest.stdout.contains("spaces-version"),
+        "{}",
+        newest.stdout
+    );
+    let old = run_out(&[], krm_eso(Some("1.1")).as_bytes(), &[]);
+    assert_eq!(old.code, 0, "{}", old.stdout);
+    assert!(!old.stdout.contains("spaces-version"), "{}", old.stdout);
+    assert!(!old.stdout.contains("eso-legacy"), "{}", old.stdout);
+    let bad = run_out(&[], krm_eso(Some("nope")).as_bytes(), &[]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(bad.stdout.contains("config-value"), "{}", bad.stdout);
+    assert!(bad.stdout.contains("spacesVersion"), "{}", bad.stdout);
+}
