@@ -159,3 +159,21 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Strin
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind the plan can produce has its template among the embedded ones.
+    #[test]
+    fn every_kind_has_an_embedded_template() {
+        for k in Kind::ALL {
+            let name = template_for(k);
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == name),
+                "{k}: {name} is not in TEMPLATES"
+            );
+            assert!(env().as_ref().is_ok_and(|e| e.get_template(name).is_ok()));
+        }
+    }
+}
