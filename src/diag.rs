@@ -132,13 +132,15 @@ codes! {
     TooLong = "too-long", error;
     /// A required name is empty.
     Empty = "empty", error;
-    /// target.namespace and target.secretNamespace disagree.
+    /// target.namespace disagrees with the effective target.secretNamespace (set or default).
     AliasConflict = "alias-conflict", error;
-    /// target.namespace is set without target.secretNamespace, which is what Spaces charts read.
-    NamespaceAlias = "namespace-alias", warning;
+    /// target.namespace is set alone, equal to target.secretNamespace (what Spaces charts read).
+    NamespaceAlias = "namespace-alias", note;
+    /// A features.alpha key that the selected Spaces version's Helm chart does not have.
+    SpacesVersion = "spaces-version", warning;
     /// Every input object is a Helm hook: nothing is generated for a hooks-only post-render.
     HooksOnly = "hooks-only", note;
-    /// features.alpha.eso is the Spaces 1.1 API; later Spaces need no manifests for it.
+    /// features.alpha.eso is the Spaces 1.1 API; on later Spaces the ESO Namespace is not needed.
     EsoLegacy = "eso-legacy", note;
     /// A setting has no effect because a feature is off.
     NoEffect = "no-effect", warning;

@@ -4,8 +4,8 @@
 //! explanation cannot drift from what is generated.
 
 use crate::diag::Origin;
-use crate::k8s::{self, group_of, RBAC_GROUP, RBAC_V1};
-use crate::values::features::{Features, Sourced};
+use crate::k8s::{self, group_of, RBAC_V1};
+use crate::values::features::{Component, Features, Sourced};
 use serde::Serialize;
 
 /// The cluster the generated objects are for.
@@ -146,6 +146,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Namespace,
+        Kind::ServiceAccount,
+        Kind::Secret,
+        Kind::Role,
+        Kind::RoleBinding,
+    ];
+
+    /// The kind of an object of API group `group` and kind `kind`, when it is one of these.
+    pub fn of(group: &str, kind: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == kind && group_of(k.api_version()) == group)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Namespace => "Namespace",
@@ -183,7 +198,7 @@ pub struct Planned {
     pub api_version: &'static str,
     pub name: String,
     pub namespace: Option<String>,
-    pub component: &'static str,
+    pub component: Component,
     pub rules: Vec<Rule>,
     pub role_ref: Option<String>,
     pub subjects: Vec<SubjectRef>,
@@ -241,7 +256,7 @@ pub struct Plan {
     pub skipped: Vec<Skipped>,
 }
 
-fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<Cause>) -> Planned {
+fn role(name: &str, ns: &str, component: Component, rule: Rule, because: Vec<Cause>) -> Planned {
     Planned {
         kind: Kind::Role,
         api_version: RBAC_V1,
@@ -262,7 +277,7 @@ fn role(name: &str, ns: &str, component: &'static str, rule: Rule, because: Vec<
 fn binding(
     name: &str,
     ns: &str,
-    component: &'static str,
+    component: Component,
     subject: SubjectRef,
     because: Vec<Cause>,
     uses_subject: bool,
@@ -284,19 +299,72 @@ fn binding(
     }
 }
 
+/// The name of an object the tool can generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnName {
+    /// Always this name.
+    Fixed(&'static str),
+    /// A name taken from values (`eso.namespace`): any name.
+    FromValues,
+}
+
+/// Every object the tool can generate, by component: the kinds and names [`plan`] produces
+/// (a test walks every flag of the schema and checks both ways). Stale output of an earlier
+/// run is recognised by this table.
+pub const OWN: &[(Component, Kind, OwnName)] = &[
+    (
+        Component::ArgocdPlugin,
+        Kind::Role,
+        OwnName::Fixed(ROLE_PLUGIN),
+    ),
+    (
+        Component::ArgocdPlugin,
+        Kind::RoleBinding,
+        OwnName::Fixed(ROLE_PLUGIN),
+    ),
+    (
+        Component::ArgocdPlugin,
+        Kind::Role,
+        OwnName::Fixed(ROLE_READER),
+    ),
+    (
+        Component::ArgocdPlugin,
+        Kind::RoleBinding,
+        OwnName::Fixed(ROLE_READER),
+    ),
+    (
+        Component::ArgocdPlugin,
+        Kind::ServiceAccount,
+        OwnName::Fixed(ARGOCD_SA),
+    ),
+    (
+        Component::ArgocdPlugin,
+        Kind::Secret,
+        OwnName::Fixed(ARGOCD_TOKEN),
+    ),
+    (
+        Component::ExternalSecrets,
+        Kind::Namespace,
+        OwnName::FromValues,
+    ),
+];
+
+/// The [`OWN`] entry an object of this kind and name matches.
+pub fn own_entry(kind: Kind, name: &str) -> Option<&'static (Component, Kind, OwnName)> {
+    OWN.iter().find(|(_, k, n)| {
+        *k == kind
+            && match n {
+                OwnName::Fixed(f) => *f == name,
+                OwnName::FromValues => true,
+            }
+    })
+}
+
 /// Whether the tool generates an object of this group, kind and name for *some* values and
-/// target (SPEC §5): only such an object, carrying the marker label, is stale output of an
-/// earlier run. Anything else with the marker label is the user's and passes through.
-/// `tests` below check that every object [`plan`] can produce satisfies it.
+/// target: only such an object, carrying the marker label, is stale output of an earlier run.
+/// Anything else with the marker label is the user's and passes through.
 pub fn is_own_identity(group: &str, kind: &str, name: &str) -> bool {
-    match (group, kind) {
-        (RBAC_GROUP, "Role" | "RoleBinding") => name == ROLE_PLUGIN || name == ROLE_READER,
-        ("", "ServiceAccount") => name == ARGOCD_SA,
-        ("", "Secret") => name == ARGOCD_TOKEN,
-        // eso.namespace: any namespace name.
-        ("", "Namespace") => true,
-        _ => false,
-    }
+    Kind::of(group, kind).is_some_and(|k| own_entry(k, name).is_some())
 }
 
 /// A Role and its RoleBinding named `name` in the Argo CD plugin's component: planned when
@@ -315,11 +383,18 @@ fn pair(
 ) {
     match planned {
         Some((rule, ns, because)) => {
-            let mut r = role(name, &ns, "argocd-plugin", rule, because.clone());
+            let mut r = role(name, &ns, Component::ArgocdPlugin, rule, because.clone());
             r.uses_subject = ns_is_subjects;
             r.in_controller_namespace = ns_is_subjects;
             objects.push(r);
-            let mut b = binding(name, &ns, "argocd-plugin", subject.clone(), because, true);
+            let mut b = binding(
+                name,
+                &ns,
+                Component::ArgocdPlugin,
+                subject.clone(),
+                because,
+                true,
+            );
             b.in_controller_namespace = ns_is_subjects;
             objects.push(b);
         }
@@ -362,7 +437,7 @@ fn notes_for(target: Target, o: &Planned) -> Vec<String> {
 /// Decide the objects for `target`. `subject` is needed for the `space` target only.
 pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
     let a = &f.argocd;
-    let on = "argocd-plugin";
+    let on = Component::ArgocdPlugin;
     let mut objects = Vec::new();
     let mut skipped = Vec::new();
     let ns = a.secret_namespace.value.clone();
@@ -423,7 +498,7 @@ pub fn plan(f: &Features, target: Target, subject: &Subject) -> Plan {
                     api_version: "v1",
                     name: e.namespace.value.clone(),
                     namespace: None,
-                    component: "external-secrets",
+                    component: Component::ExternalSecrets,
                     rules: vec![],
                     role_ref: None,
                     subjects: vec![],
@@ -546,6 +621,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::k8s::RBAC_GROUP;
     use crate::values::{self, ValuesInput};
 
     fn features(set: &[&str]) -> Features {
@@ -567,43 +643,73 @@ mod tests {
         }
     }
 
-    /// Every object any values can produce is recognised as the tool's own identity (so stale
-    /// output of it is always replaced), and the predicate refuses near misses.
+    /// Every combination of the boolean flags of the feature table (with a non-default value
+    /// for every other flag), for every target: each planned object is an [`OWN`] entry of its
+    /// own component, and every [`OWN`] entry is planned by some combination. A new flag or a
+    /// new generated object enters this walk without a change here.
     #[test]
-    fn every_planned_object_is_an_own_identity() {
-        let mut seen = 0;
-        for on in [false, true] {
-            for ext in [false, true] {
-                for eso in [false, true] {
-                    let f = features(&[
-                        &format!("features.alpha.argocdPlugin.enabled={on}"),
-                        &format!(
-                            "features.alpha.argocdPlugin.target.externalCluster.enabled={ext}"
-                        ),
-                        &format!("features.alpha.eso.enabled={eso}"),
-                        "features.alpha.eso.namespace=some-ns",
-                        "features.alpha.argocdPlugin.target.secretNamespace=gitops",
-                    ]);
-                    for t in Target::ALL {
-                        for o in plan(&f, t, &subject()).objects {
-                            seen += 1;
-                            assert!(
-                                is_own_identity(o.group(), o.kind.as_str(), &o.name),
-                                "{} {} is planned but not an own identity",
-                                o.kind,
-                                o.name
-                            );
-                        }
+    fn every_flag_combination_plans_only_own_objects_and_every_own_object_is_planned() {
+        use crate::values::features::{all_flags, FlagType};
+        let flags: Vec<(String, FlagType)> = all_flags()
+            .filter(|(p, _, _)| !p.ends_with("target.namespace"))
+            .map(|(p, _, f)| (p, f.ty))
+            .collect();
+        let bools: Vec<&String> = flags
+            .iter()
+            .filter(|(_, t)| *t == FlagType::Bool)
+            .map(|(p, _)| p)
+            .collect();
+        assert!(bools.len() >= 4, "{bools:?}");
+        let mut planned = std::collections::BTreeSet::new();
+        for bits in 0u32..(1 << bools.len()) {
+            let mut set: Vec<String> = bools
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{p}={}", bits & (1 << i) != 0))
+                .collect();
+            for (p, t) in &flags {
+                match t {
+                    FlagType::Bool => {}
+                    FlagType::Namespace | FlagType::ObjectName | FlagType::SecretKey => {
+                        set.push(format!("{p}=some-{}", p.len()))
                     }
                 }
             }
+            let refs: Vec<&str> = set.iter().map(String::as_str).collect();
+            let f = features(&refs);
+            for t in Target::ALL {
+                for o in plan(&f, t, &subject()).objects {
+                    let entry = own_entry(o.kind, &o.name).unwrap_or_else(|| {
+                        panic!("{} {} is planned but not in OWN", o.kind, o.name)
+                    });
+                    assert_eq!(entry.0, o.component, "{} {}", o.kind, o.name);
+                    assert!(is_own_identity(o.group(), o.kind.as_str(), &o.name));
+                    planned.insert(OWN.iter().position(|e| e == entry).unwrap_or(usize::MAX));
+                }
+            }
         }
-        assert!(seen >= 8, "the grid planned only {seen} objects");
+        for (i, e) in OWN.iter().enumerate() {
+            assert!(
+                planned.contains(&i),
+                "{e:?} is in OWN but no values plan it"
+            );
+        }
         assert!(!is_own_identity("", "ConfigMap", ROLE_PLUGIN));
         assert!(!is_own_identity("", "Role", ROLE_PLUGIN));
         assert!(!is_own_identity(RBAC_GROUP, "Role", "other"));
         assert!(!is_own_identity("apps", "Namespace", "x"));
         assert!(!is_own_identity("", "Secret", ARGOCD_SA));
+    }
+
+    /// Every feature of the table owns some generated object.
+    #[test]
+    fn every_component_generates_something() {
+        for c in crate::values::features::Component::ALL {
+            assert!(OWN.iter().any(|(oc, _, _)| *oc == c), "{c:?}");
+        }
+        for f in crate::values::features::FEATURES {
+            assert!(OWN.iter().any(|(oc, _, _)| *oc == f.component), "{}", f.key);
+        }
     }
 
     #[test]

@@ -141,7 +141,7 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Rende
     }
     let mut labels = BTreeMap::new();
     labels.insert(crate::k8s::PART_OF_LABEL, "spaces");
-    labels.insert(crate::k8s::COMPONENT_LABEL, o.component);
+    labels.insert(crate::k8s::COMPONENT_LABEL, o.component.as_str());
     labels.insert(MARKER_LABEL, MARKER_VALUE);
     let ctx = ObjCtx {
         source,
@@ -182,4 +182,22 @@ pub fn render(target: Target, o: &Planned, style: Style) -> Result<String, Rende
         s.push('\n');
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind the plan can produce has its template among the embedded ones.
+    #[test]
+    fn every_kind_has_an_embedded_template() {
+        for k in Kind::ALL {
+            let name = template_for(k);
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == name),
+                "{k}: {name} is not in TEMPLATES"
+            );
+            assert!(env().as_ref().is_ok_and(|e| e.get_template(name).is_ok()));
+        }
+    }
 }

@@ -17,6 +17,7 @@ use crate::front::io::Io;
 use spaces_postrender::diag::{Code, Diagnostic, Format, Origin, Report};
 use spaces_postrender::pipeline::Settings;
 use spaces_postrender::plan::Target;
+use spaces_postrender::values::versions::SpacesVersion;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 pub const ENV_CHART: &str = "ARGOCD_ENV_CHART";
 pub const ENV_VALUES_FILE: &str = "ARGOCD_ENV_VALUES_FILE";
 pub const ENV_TARGET: &str = "ARGOCD_ENV_TARGET";
+pub const ENV_SPACES_VERSION: &str = "ARGOCD_ENV_SPACES_VERSION";
 const DEFAULT_VALUES_FILE: &str = "values.yaml";
 
 /// What the Application asks for, checked.
@@ -36,6 +38,8 @@ struct Source {
     chart: PathBuf,
     values: PathBuf,
     target: Target,
+    /// The Spaces version the values are checked against (the newest known when unset).
+    spaces: Option<SpacesVersion>,
     name: String,
     namespace: String,
 }
@@ -105,6 +109,25 @@ fn source(io: &Io) -> Result<Source, Vec<Diagnostic>> {
             .hint(format!("use one of {}", Target::names())),
         );
     }
+    let spaces = match get(ENV_SPACES_VERSION) {
+        None => None,
+        Some(v) => match SpacesVersion::from_arg(&v) {
+            Ok(version) => Some(version),
+            Err(why) => {
+                problems.push(
+                    Diagnostic::error(
+                        Code::ConfigValue,
+                        "",
+                        format!("{ENV_SPACES_VERSION} {v:?}: {why}"),
+                    )
+                    .at(Some(Origin::Env {
+                        name: ENV_SPACES_VERSION.into(),
+                    })),
+                );
+                None
+            }
+        },
+    };
     let mut app = |k: &str| match get(k) {
         Some(v) if spaces_postrender::k8s::is_dns_subdomain(&v) => v,
         _ => {
@@ -128,6 +151,7 @@ fn source(io: &Io) -> Result<Source, Vec<Diagnostic>> {
             chart,
             values,
             target,
+            spaces,
             name,
             namespace,
         }),
@@ -300,7 +324,8 @@ pub fn generate(io: &mut Io) -> i32 {
         ..Default::default()
     }
     .layers();
-    let Some(checked) = spaces_postrender::values::check::check(&layers, None, &mut report.items)
+    let Some(checked) =
+        spaces_postrender::values::check::check(&layers, None, src.spaces, &mut report.items)
     else {
         return failed(io, report.items);
     };

@@ -4,14 +4,15 @@
 //! - this project's own kind, `apiVersion: spaces-postrender.dev/v1alpha1`, `kind: SpacesPostRender`,
 //!   with `valuesFiles`, in-line `values`, the `--set` family as lists (`set`, `setString`,
 //!   `setJson`, `setLiteral`) and the CLI options (`target`, `namespace`,
-//!   `controllerServiceAccount`, `strict`);
+//!   `controllerServiceAccount`, `strict`, `spacesVersion`);
 //! - (KRM only) a `ConfigMap` whose `data` keys are `--set` paths. Each entry `k: v` is the one
 //!   argument `--set k=v` with `v` escaped, so it is never split at commas nor read as a `{a,b}`
 //!   list: the key follows `--set` exactly (`.` separates, `\.` escapes a dot, `name[N]` indexes a
 //!   list) and the value is typed as `--set` types it (`true`/`false` are booleans, `null`
 //!   deletes, a decimal integer without a leading zero is a number, anything else a string).
 //!   Options go in annotations: `spaces-postrender.dev/target`, `spaces-postrender.dev/namespace`,
-//!   `spaces-postrender.dev/controller-service-account`, `spaces-postrender.dev/strict`.
+//!   `spaces-postrender.dev/controller-service-account`, `spaces-postrender.dev/strict`,
+//!   `spaces-postrender.dev/spaces-version`.
 //!
 //! Values are merged like Helm merges its flags: `valuesFiles` in order, then `values`, then
 //! `setJson`, `set`, `setString`, `setLiteral` (or the ConfigMap's entries in order).
@@ -27,6 +28,7 @@ use spaces_postrender::pipeline::Settings;
 use spaces_postrender::plan::Target;
 use spaces_postrender::values::features::Features;
 use spaces_postrender::values::set::SetKind;
+use spaces_postrender::values::versions::SpacesVersion;
 use spaces_postrender::values::{check, yaml, Layer, Loaded};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +43,7 @@ pub const ANN_TARGET: &str = "spaces-postrender.dev/target";
 pub const ANN_NAMESPACE: &str = "spaces-postrender.dev/namespace";
 pub const ANN_CONTROLLER_SA: &str = "spaces-postrender.dev/controller-service-account";
 pub const ANN_STRICT: &str = "spaces-postrender.dev/strict";
+pub const ANN_SPACES_VERSION: &str = "spaces-postrender.dev/spaces-version";
 
 const OWN_KEYS: &[&str] = &[
     "apiVersion",
@@ -56,6 +59,7 @@ const OWN_KEYS: &[&str] = &[
     "namespace",
     "controllerServiceAccount",
     "strict",
+    "spacesVersion",
 ];
 
 /// The object a KRM result refers to (`resourceRef`).
@@ -96,6 +100,8 @@ pub struct FnConfig {
     pub ns_option: Option<String>,
     pub controller_service_account: Option<String>,
     pub strict: bool,
+    /// The Spaces version whose chart keys the values are checked against (newest when None).
+    pub spaces_version: Option<SpacesVersion>,
 }
 
 impl FnConfig {
@@ -116,6 +122,7 @@ impl FnConfig {
             ns_option: None,
             controller_service_account: None,
             strict: false,
+            spaces_version: None,
         }
     }
 
@@ -500,6 +507,11 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     "write strict: true (without quotes)",
                 )),
             },
+            "spacesVersion" => {
+                if let Some(s) = opt_string(v, "spacesVersion", fields, report, "write the Spaces version as MAJOR.MINOR, e.g. 1.17") {
+                    cfg.spaces_version = parse_spaces_version(&s, "spacesVersion", fields, report);
+                }
+            }
             other => {
                 let hint = match spaces_postrender::values::schema::suggest(other, &known) {
                     Some(s) => format!("did you mean `{s}`? The fields of {KIND} are: {}", OWN_KEYS.join(", ")),
@@ -537,6 +549,9 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                 ANN_TARGET => cfg.target = parse_target(&s, &field, fields, report),
                 ANN_NAMESPACE => cfg.ns_option = Some(s),
                 ANN_CONTROLLER_SA => cfg.controller_service_account = Some(s),
+                ANN_SPACES_VERSION => {
+                    cfg.spaces_version = parse_spaces_version(&s, &field, fields, report)
+                }
                 ANN_STRICT => match s.as_str() {
                     "true" => cfg.strict = true,
                     "false" => cfg.strict = false,
@@ -602,6 +617,28 @@ pub fn configmap_entry_as_set(key: &str, value: &str) -> String {
         arg.push(c);
     }
     arg
+}
+
+/// A config's Spaces version (`1.17`); an error naming the field otherwise.
+fn parse_spaces_version(
+    s: &str,
+    field: &str,
+    fields: &mut FieldMap,
+    report: &mut Report,
+) -> Option<SpacesVersion> {
+    match SpacesVersion::from_arg(s) {
+        Ok(v) => Some(v),
+        Err(why) => {
+            report.push(config_error(
+                fields,
+                field,
+                Code::ConfigValue,
+                format!("{field}: {why}"),
+                "write the Spaces version as MAJOR.MINOR, e.g. 1.17",
+            ));
+            None
+        }
+    }
 }
 
 /// The config's values as layers in Helm's order: `valuesFiles`, in-line `values`, then the
@@ -676,7 +713,12 @@ fn layers(cfg: &FnConfig, fields: &FieldMap) -> Vec<Layer> {
 /// what to write in a config object.
 fn load(cfg: &FnConfig, fields: &FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
     let mut problems = vec![];
-    let checked = check::check(&layers(cfg, fields), None, &mut problems);
+    let checked = check::check(
+        &layers(cfg, fields),
+        None,
+        cfg.spaces_version,
+        &mut problems,
+    );
     report.extend(problems.into_iter().map(|d| config_hint(d, cfg, fields)));
     checked.map(|c| (c.loaded, c.features))
 }

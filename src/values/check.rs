@@ -3,6 +3,7 @@
 //! come through here, so they cannot disagree about what a value means.
 
 use super::features::Features;
+use super::versions::{self, SpacesVersion};
 use super::{load_layers, schema, Layer, Loaded};
 use crate::diag::Diagnostic;
 
@@ -13,13 +14,16 @@ pub struct Checked {
     pub features: Features,
 }
 
-/// Load `layers` (`stdin`: the text of standard input, for a file named `-`), check them, and
-/// push every problem into `problems`. `None` when the values could not be loaded at all.
+/// Load `layers` (`stdin`: the text of standard input, for a file named `-`), check them against
+/// the schema and against the keys of Spaces `spaces` (the newest known when `None`), and push
+/// every problem into `problems`. `None` when the values could not be loaded at all.
 pub fn check(
     layers: &[Layer],
     stdin: Option<&str>,
+    spaces: Option<SpacesVersion>,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Checked> {
+    let spaces = spaces.unwrap_or_else(versions::newest);
     let loaded = match load_layers(layers, stdin) {
         Ok(l) => l,
         Err(ds) => {
@@ -29,7 +33,9 @@ pub fn check(
     };
     problems.extend(loaded.warnings.iter().cloned());
     problems.extend(schema::validate(&loaded.effective, &loaded.origins));
+    problems.extend(versions::check(&loaded.effective, &loaded.origins, spaces));
     let (features, cross) = Features::from_values(&loaded);
     problems.extend(cross);
+    problems.extend(features.for_spaces(spaces));
     Some(Checked { loaded, features })
 }

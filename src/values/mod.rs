@@ -11,6 +11,7 @@ mod gojson;
 pub mod schema;
 pub mod set;
 mod undo;
+pub mod versions;
 pub mod yaml;
 pub mod yaml11;
 

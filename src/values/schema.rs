@@ -6,7 +6,7 @@
 //! in the schema; this module reports them as warnings with a did-you-mean suggestion.
 
 use crate::diag::{Code, Diagnostic};
-use crate::values::{yaml, Origins};
+use crate::values::{features, versions, yaml, Origins};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -372,14 +372,91 @@ pub fn fields(prefix: &str) -> Option<Vec<Field>> {
     Some(out)
 }
 
-/// Whether `path` is, or leads to, a part of the values this tool acts on (the Argo CD plugin
-/// and ESO settings).
+/// Whether `path` is, or leads to, a part of the values this tool acts on.
 fn acts_on(path: &str) -> bool {
-    const ACTED_ON: [&str; 2] = ["features.alpha.argocdPlugin", "features.alpha.eso"];
-    ACTED_ON.iter().any(|a| {
-        path == *a
-            || path.strip_prefix(a).is_some_and(|r| r.starts_with('.'))
-            || a.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+    features::acts_on(path)
+}
+
+/// The schema `schema` as the feature table and the Spaces versions data say it must be: each
+/// flag of [`features::FEATURES`] with its table type and default, and every other feature any
+/// Spaces version's Helm reference lists, known by name, with the newest reference's default
+/// for `enabled`. Descriptions of the table's flags stay as written. `tests/it` compares the
+/// embedded schema with this and rewrites it under `UPDATE_GOLDEN=1`.
+pub fn regenerate(schema: &Value) -> Value {
+    let mut out = schema.clone();
+    let Some(alpha) = out
+        .pointer_mut("/properties/features/properties/alpha/properties")
+        .and_then(Value::as_object_mut)
+    else {
+        return out;
+    };
+    for f in features::FEATURES {
+        let Some(node) = alpha.get_mut(f.key) else {
+            continue;
+        };
+        for flag in f.flags {
+            let ptr: String = flag
+                .path
+                .split('.')
+                .map(|seg| format!("/properties/{seg}"))
+                .collect();
+            if let Some(m) = node.pointer_mut(&ptr).and_then(Value::as_object_mut) {
+                match flag.ty.schema_ref() {
+                    Some(r) => {
+                        m.remove("type");
+                        m.insert("$ref".into(), Value::String(r.into()));
+                    }
+                    None => {
+                        m.remove("$ref");
+                        m.insert("type".into(), Value::String("boolean".into()));
+                    }
+                }
+                m.insert("default".into(), flag.default.to_json());
+            }
+        }
+    }
+    let acted: Vec<&str> = features::FEATURES.iter().map(|f| f.key).collect();
+    alpha.retain(|k, _| acted.contains(&k.as_str()));
+    let mut names = versions::all_features();
+    names.retain(|n| !acted.contains(n));
+    names.sort_unstable();
+    for name in names {
+        alpha.insert(name.to_string(), known_by_name(name));
+    }
+    out
+}
+
+/// The schema node of a feature this tool knows only by name.
+fn known_by_name(name: &str) -> Value {
+    let with = versions::versions_with(name);
+    let first = with.first().map(|v| v.version.as_str()).unwrap_or("");
+    let last = with.last().map(|v| v.version.as_str()).unwrap_or("");
+    let current = with
+        .last()
+        .and_then(|v| versions::SpacesVersion::parse(&v.version))
+        .is_some_and(|v| v == versions::newest());
+    let listed = if current {
+        format!("Spaces {first} and later")
+    } else {
+        format!("Spaces {first} to {last}; --spaces-version selects the version checked")
+    };
+    // The newest reference that gives `enabled` a default.
+    let default = with
+        .iter()
+        .rev()
+        .find_map(|v| v.features.get(name)?.keys.get("enabled")?.default.clone())
+        .unwrap_or(Value::Bool(false));
+    serde_json::json!({
+        "type": "object",
+        "default": {},
+        "description": format!("Known to this tool only by name (in the Helm references of {listed}): `enabled` is type-checked, other keys are passed to the chart unchecked."),
+        "properties": {
+            "enabled": {
+                "type": "boolean",
+                "default": default,
+                "description": format!("Turn {name} on. This tool generates nothing for it.")
+            }
+        }
     })
 }
 

@@ -199,6 +199,36 @@ fn target_and_values_file_come_from_the_application_env() {
     ]);
     let names = kind_names(out.ok("generate with ARGOCD_ENV_*"));
     assert!(names.contains(&"Namespace /eso".to_string()), "{names:?}");
+    // Checked against the newest Spaces, which has no features.alpha.eso ...
+    assert!(
+        out.stderr
+            .contains("warning[spaces-version] features.alpha.eso (eso-values.yaml:"),
+        "{}",
+        out.stderr
+    );
+    // ... unless the Application names the Spaces version it runs.
+    let out = a.generate(&[
+        ("ARGOCD_ENV_VALUES_FILE", "eso-values.yaml"),
+        ("ARGOCD_ENV_TARGET", "control-plane"),
+        ("ARGOCD_ENV_SPACES_VERSION", "1.1"),
+    ]);
+    assert_eq!(
+        kind_names(out.ok("generate for Spaces 1.1")),
+        names,
+        "the same objects"
+    );
+    assert!(!out.stderr.contains("spaces-version"), "{}", out.stderr);
+    let out = a.generate(&[
+        ("ARGOCD_ENV_VALUES_FILE", "eso-values.yaml"),
+        ("ARGOCD_ENV_SPACES_VERSION", "latest"),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("ARGOCD_ENV_SPACES_VERSION \"latest\""),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

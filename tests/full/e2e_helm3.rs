@@ -262,3 +262,27 @@ fn a_misspelt_key_fails_helm3_with_did_you_mean() {
         "{stderr}"
     );
 }
+
+/// `target.namespace` alone and different from the effective secretNamespace: the chart's
+/// plugin would write to `argocd` while the RBAC landed in `gitops`. Helm 3 prints a
+/// post-renderer's stderr only when it fails, so it must fail, naming the flag to set.
+#[test]
+fn target_namespace_alone_and_different_fails_the_install_naming_secret_namespace() {
+    let out = template(&post_renderer_args(&[
+        "--set",
+        "features.alpha.argocdPlugin.enabled=true",
+        "--set",
+        "features.alpha.argocdPlugin.target.namespace=gitops",
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "helm accepted it:\n{err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        err.contains("--set features.alpha.argocdPlugin.target.secretNamespace=gitops"),
+        "Helm 3 does not show the flag to set:\n{err}"
+    );
+}

@@ -219,7 +219,8 @@ fn invalid_values_reach_the_user_through_helms_error() {
             "features:\n  alpha:\n    argocdPlugin:\n      enabled: \"true\"\n    eso:\n      namespace: Bad_NS\n",
         );
         let path = v.to_string_lossy().to_string();
-        let out = h.template(&["-f", &path]);
+        // Spaces 1.1, whose API features.alpha.eso is: no version warning in the exact text.
+        let out = h.template(&["-f", &path, "--spaces-version", "1.1"]);
         assert_eq!(
             out.code, 1,
             "helm must fail:\n{}\n{}",
@@ -350,6 +351,29 @@ fn plugin_directory_without_bin_runs_the_binary_from_path() {
                 "spaces-postrender/space/role-spaces-argocd-plugin.yaml",
                 "spaces-postrender/space/rolebinding-spaces-argocd-plugin.yaml",
             ],
+        );
+    }
+}
+
+/// `target.namespace` alone and different from the effective secretNamespace fails the render
+/// under Helm 4 too (which drops a successful plugin's stderr), naming the flag to set.
+#[test]
+fn target_namespace_alone_and_different_fails_naming_secret_namespace() {
+    for helm in HELM4S {
+        let h = Helm4::with_plugin(helm);
+        let out = h.template(&[
+            "--set",
+            "features.alpha.argocdPlugin.enabled=true",
+            "--set",
+            "features.alpha.argocdPlugin.target.namespace=gitops",
+        ]);
+        assert_eq!(out.code, 1, "{helm}: helm must fail:\n{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{helm}: {}", out.stdout);
+        assert!(
+            out.stderr
+                .contains("--set features.alpha.argocdPlugin.target.secretNamespace=gitops"),
+            "{helm}: the error does not name the flag to set:\n{}",
+            out.stderr
         );
     }
 }

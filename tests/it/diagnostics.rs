@@ -65,22 +65,24 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
         "warning[unknown-key] features.alpha.quantumSync (--set argument 1): unknown key `quantumSync` under features.alpha",
     ),
     (
+        // The chart reads only secretNamespace: alone and different, the RBAC would land where the
+        // plugin never writes.
         "namespace-alias-alone",
         &["validate", "--set", "features.alpha.argocdPlugin.target.namespace=gitops"],
-        0,
-        "warning[namespace-alias] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace, so the Argo CD plugin will still write its Secrets to \"argocd\" while the RBAC generated here goes to \"gitops\"",
+        1,
+        "error[alias-conflict] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace (default \"argocd\"): the Argo CD plugin would write its Secrets to \"argocd\" while the RBAC generated here went to \"gitops\"",
     ),
     (
-        "namespace-alias-alone-strict",
-        &["validate", "--strict", "--set", "features.alpha.argocdPlugin.target.namespace=gitops"],
+        "namespace-alias-alone-hint",
+        &["validate", "--set", "features.alpha.argocdPlugin.target.namespace=gitops"],
         1,
-        "  help: set features.alpha.argocdPlugin.target.secretNamespace=gitops as well (target.namespace is the name in the reference document; the docs renamed it in 2024)",
+        "  help: use --set features.alpha.argocdPlugin.target.secretNamespace=gitops instead of target.namespace",
     ),
     (
         "namespace-alias-default",
         &["validate", "--set", "features.alpha.argocdPlugin.target.namespace=argocd"],
         0,
-        "warning[namespace-alias] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace (default \"argocd\", the same namespace here), so this setting has no effect on the chart",
+        "info[namespace-alias] features.alpha.argocdPlugin.target.namespace (--set argument 1): Spaces charts read only target.secretNamespace, which is \"argocd\" here too, so the RBAC and the plugin agree",
     ),
     (
         "alias-conflict",
@@ -122,7 +124,7 @@ const CASES: &[(&str, &[&str], i32, &str)] = &[
         "many-problems",
         &["validate", "-f", "fixtures/bad-values/many-problems.yaml"],
         1,
-        "spaces-postrender: 7 errors, 0 warnings",
+        "spaces-postrender: 7 errors, 1 warning",
     ),
     (
         "set-string-true",

@@ -244,15 +244,20 @@ fn each_diagnostic_kind_has_a_result() {
     let want: &[(&str, &[(&str, &str)])] = &[
         (
             "error-wrong-type.yaml",
-            &[("error", "wrong-type"), ("error", "wrong-type")],
+            &[
+                ("error", "wrong-type"),
+                ("error", "wrong-type"),
+                ("warning", "spaces-version"),
+            ],
         ),
         ("error-quoted-true.yaml", &[("error", "wrong-type")]),
         (
             "error-bad-namespace.yaml",
             &[
                 ("error", "bad-format"),
-                ("info", "eso-legacy"),
+                ("warning", "spaces-version"),
                 ("warning", "kube-namespace"),
+                ("info", "eso-legacy"),
             ],
         ),
         ("error-bad-secret-key.yaml", &[("error", "bad-format")]),
@@ -270,6 +275,7 @@ fn each_diagnostic_kind_has_a_result() {
                 ("error", "wrong-type"),
                 ("error", "bad-format"),
                 ("error", "wrong-type"),
+                ("warning", "spaces-version"),
             ],
         ),
         ("error-unknown-key-strict.yaml", &[("error", "unknown-key")]),
@@ -283,7 +289,10 @@ fn each_diagnostic_kind_has_a_result() {
             ],
         ),
         ("error-conflict-with-item.yaml", &[("error", "conflict")]),
-        ("error-set-string-true.yaml", &[("error", "wrong-type")]),
+        (
+            "error-set-string-true.yaml",
+            &[("error", "wrong-type"), ("warning", "spaces-version")],
+        ),
         (
             "own-config-set-flags-argocd-target.yaml",
             &[
@@ -310,7 +319,11 @@ fn each_diagnostic_kind_has_a_result() {
         ),
         (
             "configmap-eso-control-plane.yaml",
-            &[("info", "eso-legacy"), ("info", "generated")],
+            &[
+                ("warning", "spaces-version"),
+                ("info", "eso-legacy"),
+                ("info", "generated"),
+            ],
         ),
         (
             "values-file.yaml",

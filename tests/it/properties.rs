@@ -131,7 +131,7 @@ proptest! {
     fn generated_strings_equal_the_inputs(ns in label(), eso_ns in label(), key in secret_key(), sa in label(), sa_ns in label(), external in any::<bool>()) {
         let input = ValuesInput {
             set_string: vec![
-                format!("features.alpha.argocdPlugin.target.namespace={ns}"),
+                format!("features.alpha.argocdPlugin.target.secretNamespace={ns}"),
                 format!("features.alpha.eso.namespace={eso_ns}"),
                 format!("features.alpha.argocdPlugin.target.externalCluster.secret.key={key}"),
             ],

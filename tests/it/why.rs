@@ -241,7 +241,7 @@ fn reference_document_set_flags_on_cluster() {
         SET_ON_CLUSTER,
         None,
         &[],
-        "warning[namespace-alias]",
+        "info[namespace-alias]",
     );
     let o = &v["generated"][1];
     assert_eq!(o["kind"], "RoleBinding");
@@ -264,7 +264,7 @@ fn reference_document_set_flags_external_cluster() {
         &args,
         None,
         &[],
-        "warning[namespace-alias]",
+        "info[namespace-alias]",
     );
     let g = v["generated"].as_array().expect("generated");
     assert_eq!(g.len(), 2);
@@ -296,7 +296,7 @@ fn reference_document_set_flags_external_cluster_argocd_target() {
         &args,
         None,
         &[],
-        "warning[namespace-alias]",
+        "info[namespace-alias]",
     );
     let kinds: Vec<&str> = v["generated"]
         .as_array()

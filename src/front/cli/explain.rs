@@ -6,11 +6,10 @@ use spaces_postrender::{EXIT_OK, EXIT_USAGE};
 
 pub(super) fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
     let p = path.unwrap_or("");
-    // Only the Argo CD plugin's and ESO's settings (and the controller's ServiceAccount name)
-    // are interpreted; every other key of a Spaces values file is accepted and ignored.
-    let interpreted = ["features", "controller"]
-        .iter()
-        .any(|top| p == *top || p.starts_with(&format!("{top}.")));
+    // Only what the schema lists is interpreted (its top-level keys lead to everything it
+    // reads); every other key of a Spaces values file is accepted and ignored.
+    let top = p.split('.').next().unwrap_or("");
+    let interpreted = schema::node_for(&[top]).is_some();
     if !p.is_empty() && !interpreted {
         let _ = writeln!(
             io.stdout,

@@ -13,6 +13,7 @@ use spaces_postrender::pipeline::Settings;
 use spaces_postrender::plan::Target;
 use spaces_postrender::values::features::Features;
 use spaces_postrender::values::schema;
+use spaces_postrender::values::versions::SpacesVersion;
 use spaces_postrender::values::{self, ValuesInput};
 use spaces_postrender::why::WhyFormat;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
@@ -144,6 +145,10 @@ pub struct ValuesArgs {
     /// Set a literal STRING value (no splitting, no escapes), as `helm --set-literal`.
     #[arg(long = "set-literal", value_name = "KEY=VAL")]
     pub set_literal: Vec<String>,
+    /// The Spaces version whose Helm chart keys the values are checked against (default: the
+    /// newest known).
+    #[arg(long = "spaces-version", value_name = "X.Y", value_parser = SpacesVersion::from_arg)]
+    pub spaces_version: Option<SpacesVersion>,
 }
 
 impl ValuesArgs {
@@ -255,8 +260,9 @@ pub enum Command {
     ///
     /// Runs in the Application's source directory, as the CMP server runs it. Reads
     /// ARGOCD_ENV_CHART (default: the source directory), ARGOCD_ENV_VALUES_FILE (default
-    /// values.yaml; given to helm and read for the features) and ARGOCD_ENV_TARGET (default
-    /// space), which the Application's plugin.env sets, and ARGOCD_APP_NAME and
+    /// values.yaml; given to helm and read for the features), ARGOCD_ENV_TARGET (default space)
+    /// and ARGOCD_ENV_SPACES_VERSION (X.Y; default the newest known), which the Application's
+    /// plugin.env sets, and ARGOCD_APP_NAME and
     /// ARGOCD_APP_NAMESPACE. Paths must lead to a file or directory inside the source directory
     /// after resolving symlinks; URLs and values starting with `-` are refused.
     #[command(subcommand)]
@@ -395,7 +401,12 @@ pub(crate) fn load_checked(
     } else {
         None
     };
-    let checked = values::check::check(&input.layers(), stdin_text.as_deref(), &mut report.items)?;
+    let checked = values::check::check(
+        &input.layers(),
+        stdin_text.as_deref(),
+        args.spaces_version,
+        &mut report.items,
+    )?;
     Some((checked.loaded, checked.features))
 }
 
