@@ -127,7 +127,7 @@ pub fn run(
         vec![Diagnostic::error(
             Code::WriteOutput,
             "",
-            format!("cannot write output: {e}"),
+            crate::spool::write_failure(&e),
         )]
     };
     let appends = write.iter().any(|w| *w);

@@ -13,7 +13,7 @@ mod e2e_helm3;
 mod e2e_helm4;
 mod e2e_kpt;
 mod e2e_kustomize;
+mod generated_objects;
 mod helm_values_diff;
 mod precommit;
 mod shell_integration;
-mod generated_objects;

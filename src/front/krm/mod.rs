@@ -395,8 +395,12 @@ fn generate(
         let text = spaces_postrender::render::render(settings.target, &p, style)?;
         Ok(text.strip_prefix("---\n").unwrap_or(&text).to_string())
     };
+    // `scan.dropped` holds document numbers in stream order: a cursor walks it once, so the
+    // pass is linear in the items however many of them are stale.
+    let mut dropped = scan.dropped.iter().copied().peekable();
     for (i, it) in items.iter().enumerate() {
-        if !scan.dropped.contains(&(i + 1)) {
+        while dropped.next_if(|&d| d < i + 1).is_some() {}
+        if dropped.next_if_eq(&(i + 1)).is_none() {
             entries.push(Entry::Keep(i));
             continue;
         }
