@@ -54,3 +54,57 @@ fn a_bad_tmpdir_names_the_spool_and_tmpdir() {
     );
     assert!(!o.stderr.contains("cannot write output"), "{}", o.stderr);
 }
+
+/// `--set kN[65536]=1` two hundred times (3 KB of arguments) under a 1 GB address-space limit:
+/// a diagnostic about the indexes and exit 1, never an abort; the same through a KRM ConfigMap.
+#[test]
+fn many_large_set_indexes_are_bounded_in_total() {
+    let mut args = String::new();
+    for i in 0..200 {
+        args.push_str(&format!(" --set 'k{i}[65536]=1'"));
+    }
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1000000; exec '{}' generate{args}",
+            bin().display()
+        ))
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(o.stdout.is_empty());
+    assert!(stderr.contains("error[set-syntax]"), "{stderr}");
+    assert!(stderr.contains("elements"), "{stderr}");
+    // A few such indexes are fine: Helm's per-index limit, not the total, applies.
+    let o = run_out(
+        &["generate", "--set", "k[65536]=1", "--set", "j[65536]=1"],
+        b"",
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The KRM function reads the same --set paths from a ConfigMap's data.
+    let mut data = String::new();
+    for i in 0..200 {
+        data.push_str(&format!("    k{i}[65536]: '1'\n"));
+    }
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c}}\n  data:\n{data}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("list.yaml");
+    std::fs::write(&path, list).expect("write");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1000000; exec '{}' < '{}'",
+            bin().display(),
+            path.display()
+        ))
+        .current_dir(root())
+        .output()
+        .expect("bash");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("elements"), "{stderr}");
+}
