@@ -108,3 +108,24 @@ fn many_large_set_indexes_are_bounded_in_total() {
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("elements"), "{stderr}");
 }
+
+/// In a ResourceList not written by kpt, the comment just before item 2 stays when item 1 is
+/// stale output and removed, and the items kept come back byte for byte.
+#[test]
+fn a_comment_before_an_item_stays_when_the_item_before_is_removed() {
+    let stale = "- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata:\n    name: spaces-argocd-kubeconfig-reader\n    namespace: upbound-system\n    labels:\n      spaces-postrender.dev/generated: \"true\"\n  rules: []\n";
+    let kept = "# about the ConfigMap\n\n# and a second line\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: kept\n  data:\n    s: |+\n      keep\n\n";
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: spaces-postrender.dev/v1alpha1\n  kind: SpacesPostRender\n  metadata:\n    name: c\n  values: {{}}\nitems:\n{stale}{kept}");
+    let o = run_out(&[], list.as_bytes(), &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&format!("items:\n{kept}")),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("kubeconfig-reader\n    namespace"),
+        "{}",
+        o.stdout
+    );
+}
