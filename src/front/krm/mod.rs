@@ -328,6 +328,35 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     generate(&ctx, report, &settings, strict, &features)
 }
 
+/// The items as a manifest stream (`---` and each item's document), made as it is read: no
+/// second copy of the whole list is held.
+struct ItemStream<'a> {
+    items: std::slice::Iter<'a, layout::Item>,
+    /// What is left of the current piece (a separator, then the item's document).
+    pending: &'a [u8],
+    /// The document that follows the separator in `pending`.
+    next: Option<&'a [u8]>,
+}
+
+impl std::io::Read for ItemStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.is_empty() {
+            if let Some(doc) = self.next.take() {
+                self.pending = doc;
+            } else if let Some(it) = self.items.next() {
+                self.pending = b"---\n";
+                self.next = Some(it.doc.as_bytes());
+            } else {
+                return Ok(0);
+            }
+        }
+        let k = self.pending.len().min(buf.len());
+        buf[..k].copy_from_slice(&self.pending[..k]);
+        self.pending = &self.pending[k..];
+        Ok(k)
+    }
+}
+
 /// Positions in the items' stream mean nothing to the caller: name the item instead.
 fn to_item(mut d: Diagnostic) -> Diagnostic {
     if let Some(Origin::Input { document, .. }) = d.origin {
@@ -348,13 +377,12 @@ fn generate(
     // The items as a manifest stream, one document each, through the same scan and decision
     // as post-render (identity, controller subject, conflicts, stale output).
     let items = &ctx.layout.items;
-    let mut stream = String::new();
-    for it in items {
-        stream.push_str("---\n");
-        stream.push_str(&it.doc);
-    }
     let prepared = pipeline::prepare(
-        stream.as_bytes(),
+        ItemStream {
+            items: items.iter(),
+            pending: &[],
+            next: None,
+        },
         &mut std::io::sink(),
         settings,
         features,
