@@ -150,7 +150,9 @@ pub fn krm_layout(data: &[u8]) {
     let mut at = 0;
     for i in 0..n {
         let raw = l.raw(i);
-        let found = text[at..].find(raw).unwrap_or_else(|| panic!("item {i} is not in the text after the one before"));
+        let found = text[at..]
+            .find(raw)
+            .unwrap_or_else(|| panic!("item {i} is not in the text after the one before"));
         at += found + raw.len();
     }
     let Some(whole) = parsed(text) else {
@@ -171,7 +173,9 @@ pub fn krm_layout(data: &[u8]) {
         .map(|v| serde_json::to_string(v).expect("JSON"));
     let answer_of = |keep: &[usize]| -> serde_json::Value {
         let entries: Vec<layout::Entry> = keep.iter().map(|&i| layout::Entry::Keep(i)).collect();
-        let out = l.answer(&entries, "", config.as_deref());
+        let out = l
+            .answer(&entries, "", config.as_deref())
+            .expect("a small answer fits");
         let out = String::from_utf8(out).expect("UTF-8 answer");
         parsed(&out).unwrap_or_else(|| panic!("the answer does not read:\n{out}"))
     };
@@ -180,13 +184,21 @@ pub fn krm_layout(data: &[u8]) {
     for key in ["apiVersion", "kind"] {
         assert_eq!(back.get(key), whole.get(key), "{key}");
     }
-    let back_items = back.get("items").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+    let back_items = back
+        .get("items")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(&back_items, items, "every item kept");
     if n > 0 {
         let gone = data.len() % n;
         let keep: Vec<usize> = (0..n).filter(|&i| i != gone).collect();
         let back = answer_of(&keep);
-        let back_items = back.get("items").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+        let back_items = back
+            .get("items")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let want: Vec<serde_json::Value> = keep.iter().map(|&i| items[i].clone()).collect();
         assert_eq!(back_items, want, "item {gone} removed");
     }

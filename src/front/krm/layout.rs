@@ -301,14 +301,22 @@ impl<'a> Layout<'a> {
     }
 
     /// The answer: `entries` (what to write for each item, in order, then the new ones) and
-    /// `results` (already YAML: `results:` and its list), in the list's own layout.
+    /// `results` (already YAML: `results:` and its list), in the list's own layout. `Err` when
+    /// the answer does not fit in memory (a message; never an abort).
     pub fn answer(
         &self,
         entries: &[Entry],
         results: &str,
         function_config: Option<&str>,
-    ) -> Vec<u8> {
-        let mut out = String::with_capacity(self.text.len() + results.len() + 1024);
+    ) -> Result<Vec<u8>, String> {
+        let mut out = String::new();
+        let guess = self.text.len() + results.len() + 1024;
+        if out.try_reserve_exact(guess).is_err() {
+            return Err(format!(
+                "the answer (about {} MB) does not fit in the memory this process may use",
+                guess >> 20
+            ));
+        }
         match &self.shape {
             Shape::Block {
                 dash,
@@ -357,7 +365,7 @@ impl<'a> Layout<'a> {
             }
         }
         line_end(&mut out);
-        out.into_bytes()
+        Ok(out.into_bytes())
     }
 
     fn write_items(

@@ -185,8 +185,12 @@ impl Context<'_> {
         // list) without checking the exit code, it is never a package missing the generated
         // objects. The results still say why (KRM functions spec: exit 1, results).
         let entries = if failed { &[][..] } else { entries };
+        let stdout = match self.layout.answer(entries, &results, config.as_deref()) {
+            Ok(s) => s,
+            Err(m) => return fail(m),
+        };
         Output {
-            stdout: self.layout.answer(entries, &results, config.as_deref()),
+            stdout,
             stderr: if failed {
                 report.to_human()
             } else {
