@@ -158,6 +158,10 @@ pub fn krm_layout(data: &[u8]) {
     let Some(whole) = parsed(text) else {
         return;
     };
+    // The function answers only a list with a string apiVersion and kind (it refuses others).
+    if l.api_version.is_none() || l.kind.is_none() {
+        return;
+    }
     let Some(items) = whole.get("items").and_then(serde_json::Value::as_array) else {
         return;
     };
