@@ -51,25 +51,32 @@ impl<W: Write> Write for Tracked<W> {
     }
 }
 
-/// Whether file descriptor 1 was open when the process started. The Rust runtime opens
-/// `/dev/null` read-write on a closed standard descriptor before `main`, so `>&-` would be an
-/// empty success; a shell's `> /dev/null` opens it write-only, which tells the two apart.
+/// Whether file descriptor 1 was closed when the process started, recorded by [`CHECK_STDOUT`]
+/// before the Rust runtime runs: the runtime opens `/dev/null` on a closed standard descriptor
+/// before `main`, after which `>&-` could not be told from an open `/dev/null` (which a caller
+/// may open write-only or read-write alike).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `fcntl(1, F_GETFD)` fails only on a descriptor that is not open: the exact test.
+extern "C" fn check_stdout() {
+    extern "C" {
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+    }
+    const F_GETFD: i32 = 1;
+    // SAFETY: F_GETFD takes no argument and only reads the descriptor table.
+    if unsafe { fcntl(1, F_GETFD) } == -1 {
+        STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Run by the C runtime's initialisers (`.init_array`), before the Rust runtime's start-up.
+#[used]
+#[link_section = ".init_array"]
+static CHECK_STDOUT: extern "C" fn() = check_stdout;
+
+/// Whether file descriptor 1 was open when the process started.
 fn stdout_is_open() -> bool {
-    if std::io::stdout().as_fd().try_clone_to_owned().is_err() {
-        return false;
-    }
-    let null =
-        std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == std::path::Path::new("/dev/null"));
-    if !null {
-        return true;
-    }
-    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
-        info.lines()
-            .find_map(|l| l.strip_prefix("flags:"))
-            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-            .is_some_and(|f| f & 3 == 2)
-    });
-    !read_write
+    !STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Device and inode of standard input, so that a values path naming it (`/dev/stdin`,

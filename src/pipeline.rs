@@ -228,7 +228,7 @@ pub fn run(
         vec![Diagnostic::error(
             Code::WriteOutput,
             "",
-            format!("cannot write output: {e}"),
+            crate::spool::write_failure(&e),
         )]
     };
     if line_break {

@@ -341,7 +341,7 @@ impl Scanner<'_> {
             self.errors.push(Diagnostic::error(
                 Code::WriteOutput,
                 "",
-                format!("cannot write output: {e}"),
+                crate::spool::write_failure(&e),
             ));
             self.broken = true;
             return;

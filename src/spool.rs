@@ -22,6 +22,41 @@ pub struct Spool {
     pub len: u64,
 }
 
+/// The spool's temporary file cannot be made: the message names it and where it goes (the
+/// temporary directory, `TMPDIR`), which is what to fix; the output itself is not at fault.
+#[derive(Debug)]
+struct SpoolFileError(String);
+
+impl std::fmt::Display for SpoolFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpoolFileError {}
+
+fn spool_file_error(e: io::Error) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        SpoolFileError(format!(
+            "output past {} MiB is held in a temporary file until the whole input is checked (the spool), and that file cannot be created in the temporary directory {} (TMPDIR): {e}",
+            SPOOL_MEMORY >> 20,
+            std::env::temp_dir().display()
+        )),
+    )
+}
+
+/// What a failed write to the output (the spool, then the caller's writer) says.
+pub fn write_failure(e: &io::Error) -> String {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<SpoolFileError>())
+    {
+        e.to_string()
+    } else {
+        format!("cannot write output: {e}")
+    }
+}
+
 /// The size of the spool's memory chunks, and of its writes to the file once spilled.
 const SPOOL_CHUNK: usize = 1 << 20;
 
@@ -63,7 +98,7 @@ impl Write for Spool {
         }
         self.len += buf.len() as u64;
         if self.file.is_none() && self.held + buf.len() > SPOOL_MEMORY {
-            let mut f = tempfile::tempfile()?;
+            let mut f = tempfile::tempfile().map_err(spool_file_error)?;
             self.drain_to(&mut f)?;
             self.file = Some(f);
         }

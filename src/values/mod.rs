@@ -267,6 +267,8 @@ pub fn load_layers(layers: &[Layer], stdin: Option<&str>) -> Result<Loaded, Vec<
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
+    // One budget for the list elements the indexes of every --set argument create together.
+    let mut budget = set::Budget::default();
     for layer in layers {
         match layer {
             Layer::File { path, given, hint } => {
@@ -326,7 +328,7 @@ pub fn load_layers(layers: &[Layer], stdin: Option<&str>) -> Result<Loaded, Vec<
                 syntax_hint,
             } => {
                 // In place: the cost of an argument must not depend on the values built so far.
-                match set::apply_traced(*kind, arg, &mut base, &read_to_string) {
+                match set::apply_budgeted(*kind, arg, &mut base, &read_to_string, &mut budget) {
                     Ok(written) => origins.record_written(&base, &written, given),
                     Err(e) => {
                         let hint = match e.cause {

@@ -55,6 +55,21 @@ use serde_json::{Map, Value};
 pub const MAX_INDEX: i64 = 65536;
 /// The largest number of `.`-separated name levels Helm accepts in one key.
 pub const MAX_NESTED_NAME_LEVEL: usize = 30;
+/// The most list elements the indexes of all `--set` arguments of one run may create together
+/// (gaps filled with null included). Helm bounds each index (at [`MAX_INDEX`]) but not their
+/// sum: 200 arguments of 3 KB would otherwise make 13 million values.
+pub const MAX_LIST_ELEMENTS: usize = 1 << 18;
+
+/// The list elements the `--set` arguments of one run may still create (see
+/// [`MAX_LIST_ELEMENTS`]); one budget is passed to every argument's [`apply_budgeted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget(usize);
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget(MAX_LIST_ELEMENTS)
+    }
+}
 pub use super::go::MAX_DEPTH;
 
 /// Which flag an argument came from.
@@ -112,15 +127,18 @@ pub fn apply(
     dest: &mut Map<String, Value>,
     read_file: &dyn Fn(&str) -> std::io::Result<String>,
 ) -> Result<(), SetError> {
-    apply_traced(kind, arg, dest, read_file).map(|_| ())
+    apply_budgeted(kind, arg, dest, read_file, &mut Budget::default()).map(|_| ())
 }
 
-/// [`apply`], returning the path of every value the argument set, in order (for origins).
-pub fn apply_traced(
+/// [`apply`], returning the path of every value the argument set, in order (for origins), and
+/// drawing the list elements its indexes create from `budget`, shared by all the arguments of
+/// one run (a failed argument gives back what it took).
+pub fn apply_budgeted(
     kind: SetKind,
     arg: &str,
     dest: &mut Map<String, Value>,
     read_file: &dyn Fn(&str) -> std::io::Result<String>,
+    budget: &mut Budget,
 ) -> Result<Vec<Vec<Seg>>, SetError> {
     let mut parser = Parser {
         kind,
@@ -128,11 +146,15 @@ pub fn apply_traced(
         read_file,
         journal: Journal::default(),
         written: Vec::new(),
+        budget: budget.0,
     };
     loop {
         match parser.key(dest) {
             Ok(()) => continue,
-            Err(Stop::Eof) => return Ok(parser.written),
+            Err(Stop::Eof) => {
+                budget.0 = parser.budget;
+                return Ok(parser.written);
+            }
             Err(Stop::Fail(e)) => {
                 parser.journal.revert(dest);
                 return Err(e);
@@ -263,6 +285,8 @@ struct Parser<'a, 'r> {
     journal: Journal,
     /// The paths of the values set so far.
     written: Vec<Vec<Seg>>,
+    /// The list elements this argument may still create (see [`Budget`]).
+    budget: usize,
 }
 
 /// How the key being put back together ended: Helm's `nil`, Helm's `io.EOF`, or an error (then
@@ -768,6 +792,13 @@ impl Parser<'_, '_> {
         self.check_index(i)?;
         let u = i as usize; // 0 ..= MAX_INDEX
         if list.len() <= u {
+            let grow = u + 1 - list.len();
+            if grow > self.budget {
+                return Err(self.fail(format_args!(
+                    "index {i} would make the lists of all --set arguments together longer than {MAX_LIST_ELEMENTS} elements"
+                )));
+            }
+            self.budget -= grow;
             self.journal.len(at, list.len());
             list.resize(u + 1, Value::Null);
             list[u] = v;

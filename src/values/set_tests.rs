@@ -622,3 +622,47 @@ fn never_panics_on_odd_input() {
         }
     }
 }
+
+/// The list elements that indexes create are bounded across arguments by one budget; a failed
+/// argument gives back what it took and leaves the values as they were.
+#[test]
+fn list_elements_are_budgeted_across_arguments() {
+    let mut budget = Budget::default();
+    let mut dest = Map::new();
+    let n = MAX_LIST_ELEMENTS / (MAX_INDEX as usize + 1);
+    for i in 0..n {
+        apply_budgeted(
+            SetKind::Set,
+            &format!("k{i}[65536]=1"),
+            &mut dest,
+            &no_files,
+            &mut budget,
+        )
+        .expect("within the budget");
+    }
+    let before = dest.clone();
+    let left = budget;
+    let e = apply_budgeted(
+        SetKind::Set,
+        "x[65536]=1",
+        &mut dest,
+        &no_files,
+        &mut budget,
+    )
+    .expect_err("over the budget");
+    assert!(
+        e.message.contains(&MAX_LIST_ELEMENTS.to_string()),
+        "{}",
+        e.message
+    );
+    assert_eq!((dest == before, budget), (true, left));
+    // What is left is still usable, and replacing an element costs nothing.
+    apply_budgeted(
+        SetKind::Set,
+        "k0[3]=2,y[0]=1",
+        &mut dest,
+        &no_files,
+        &mut budget,
+    )
+    .expect("small");
+}

@@ -68,9 +68,9 @@ impl Scalar {
         match self {
             Scalar::Null => Err("a mapping key cannot be null".into()),
             Scalar::Bool(b) => Ok(b.to_string()),
-            Scalar::Int(i) if i > i64::MAX as i128 => Err(format!(
-                "the mapping key {i} is too large (Helm refuses keys above 9223372036854775807)"
-            )),
+            Scalar::Int(i) if i > i64::MAX as i128 => Err(
+                "a mapping key is an integer too large (Helm refuses keys above 9223372036854775807)".into(),
+            ),
             Scalar::Int(i) => Ok(i.to_string()),
             Scalar::Float(f) => Ok(go_float_key(f)),
             Scalar::Str(s) => Ok(s),
@@ -114,7 +114,11 @@ fn resolve(tag: &str, s: &str) -> Result<Scalar, String> {
         ("", _, v) => Ok(v),
         ("float", Kind::Int, Scalar::Int(i)) => Ok(Scalar::Float(i as f64)),
         (t, k, v) if t == k.name() => Ok(v),
-        (t, k, _) => Err(format!("cannot decode !!{} `{s}` as a !!{t}", k.name())),
+        // The value itself is not repeated: it may be a secret (`password: !!int <text>`).
+        (t, k, _) => Err(format!(
+            "a value tagged !!{t} reads as a !!{} (its text is not shown), which cannot be decoded as a !!{t}",
+            k.name()
+        )),
     }
 }
 

@@ -116,3 +116,101 @@ pub fn values_loader(data: &[u8]) {
         let _ = Features::from_values(&loaded);
     }
 }
+
+/// The KRM function's layout reader, compiled from the binary's own source.
+#[path = "../../src/front/krm/layout.rs"]
+mod layout;
+
+/// A ResourceList as the YAML reader reads it (`None` when it does not).
+fn parsed(text: &str) -> Option<serde_json::Value> {
+    serde_saphyr::from_str_with_options::<serde_json::Value>(
+        text,
+        spaces_postrender::yamlio::manifest_options(),
+    )
+    .ok()
+}
+
+/// The KRM layout reader on arbitrary text, as the function gives it (a byte-order mark off,
+/// no bare CR): never panics; each item's text is in the list, in order; when the YAML reader
+/// reads the list, each item's standalone document reads as that item, and an answer that
+/// keeps every item, or every item but one, reads as the same list with those items.
+pub fn krm_layout(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return;
+    }
+    let Ok(l) = layout::Layout::read(text) else {
+        return;
+    };
+    let n = l.items.len();
+    let mut at = 0;
+    for i in 0..n {
+        let raw = l.raw(i);
+        let found = text[at..]
+            .find(raw)
+            .unwrap_or_else(|| panic!("item {i} is not in the text after the one before"));
+        at += found + raw.len();
+    }
+    let Some(whole) = parsed(text) else {
+        return;
+    };
+    // The function answers only a list with a string apiVersion and kind (it refuses others).
+    if l.api_version.is_none() || l.kind.is_none() {
+        return;
+    }
+    let Some(items) = whole.get("items").and_then(serde_json::Value::as_array) else {
+        return;
+    };
+    assert_eq!(items.len(), n, "item count");
+    let mut standalone = true;
+    for (i, it) in l.items.iter().enumerate() {
+        match parsed(&it.doc) {
+            Some(v) => assert_eq!(&v, &items[i], "item {i}'s standalone document"),
+            None => standalone = false,
+        }
+    }
+    // The function refuses a list with an item that does not read alone (an alias to an
+    // anchor in another item): it answers only lists whose items all do.
+    if !standalone {
+        return;
+    }
+    let config = whole
+        .get("functionConfig")
+        .filter(|v| !v.is_null())
+        .map(|v| serde_json::to_string(v).expect("JSON"));
+    let answer_of = |keep: &[usize]| -> serde_json::Value {
+        let entries: Vec<layout::Entry> = keep.iter().map(|&i| layout::Entry::Keep(i)).collect();
+        let out = l
+            .answer(&entries, "", config.as_deref())
+            .expect("a small answer fits");
+        let out = String::from_utf8(out).expect("UTF-8 answer");
+        parsed(&out).unwrap_or_else(|| panic!("the answer does not read:\n{out}"))
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let back = answer_of(&all);
+    for key in ["apiVersion", "kind"] {
+        assert_eq!(back.get(key), whole.get(key), "{key}");
+    }
+    let back_items = back
+        .get("items")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(&back_items, items, "every item kept");
+    if n > 0 {
+        let gone = data.len() % n;
+        let keep: Vec<usize> = (0..n).filter(|&i| i != gone).collect();
+        let back = answer_of(&keep);
+        let back_items = back
+            .get("items")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let want: Vec<serde_json::Value> = keep.iter().map(|&i| items[i].clone()).collect();
+        assert_eq!(back_items, want, "item {gone} removed");
+    }
+}

@@ -35,3 +35,8 @@ fn set_parser_regressions() {
 fn values_loader_regressions() {
     assert!(replay("values_loader", checks::values_loader) >= 10);
 }
+
+#[test]
+fn krm_layout_regressions() {
+    assert!(replay("krm_layout", checks::krm_layout) >= 10);
+}

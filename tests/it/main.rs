@@ -6,6 +6,7 @@
 mod common;
 
 mod bad_inputs;
+mod bounds;
 mod check;
 mod cli;
 mod corpus;

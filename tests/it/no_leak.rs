@@ -312,3 +312,65 @@ fn random_malformed_secrets_never_reach_stderr() {
         "only {failing} malformed documents reported"
     );
 }
+
+/// A values entry whose tag it cannot satisfy (`password: !!int <text>`, every core tag, plain
+/// and block scalars) is reported without its text: in every diagnostic format, in post-render,
+/// in a kustomize exec plugin config's `values:` and in a KRM functionConfig.
+#[test]
+fn tagged_values_that_fail_to_convert_are_not_quoted() {
+    let s = SENTINEL;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cases = vec![];
+    for tag in ["!!int", "!!float", "!!bool", "!!null", "!!timestamp"] {
+        cases.push(format!("password: {tag} {s}\n"));
+        cases.push(format!("password: {tag} |\n  {s}\n  {s}-line2\n"));
+        cases.push(format!("password: {tag} >-\n  {s}\n"));
+        cases.push(format!("password: {tag} \"{s}\"\n"));
+    }
+    let manifest = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    let plugin = dir.path().join("SpacesPostRender");
+    std::os::unix::fs::symlink(common::bin(), &plugin).expect("symlink");
+    for values in &cases {
+        let f = dir.path().join("values.yaml");
+        std::fs::write(&f, values).expect("write");
+        let path = f.to_str().expect("path");
+        for fmt in ["human", "json", "sarif"] {
+            let out = run(&["validate", "-f", path, "--diagnostics", fmt], b"", &[]);
+            assert_clean(&format!("validate: {values}"), &out);
+            assert_eq!(out.status.code(), Some(1), "{values}");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(!stdout.contains("S3NT1NEL"), "{values} {fmt}:\n{stdout}");
+            let out = run(&["-f", path, "--diagnostics", fmt], manifest, &[]);
+            assert_clean(&format!("post-render: {values}"), &out);
+            assert_eq!(out.status.code(), Some(1), "{values}");
+        }
+        let indented: String = values.lines().map(|l| format!("  {l}\n")).collect();
+        let config = dir.path().join("config.yaml");
+        std::fs::write(
+            &config,
+            format!("apiVersion: spaces-postrender.dev/v1alpha1\nkind: SpacesPostRender\nmetadata:\n  name: c\nvalues:\n{indented}"),
+        )
+        .expect("write");
+        let mut cmd = std::process::Command::new(&plugin);
+        cmd.arg(&config);
+        let out = common::run_cmd(&mut cmd, manifest);
+        assert_clean(&format!("exec plugin: {values}"), &out);
+        assert_eq!(out.status.code(), Some(1), "{values}");
+        let fc: String = indented.lines().map(|l| format!("  {l}\n")).collect();
+        let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: spaces-postrender.dev/v1alpha1\n  kind: SpacesPostRender\n  metadata:\n    name: c\n  values:\n{fc}");
+        let out = run(&[], list.as_bytes(), &[]);
+        assert_clean(&format!("KRM: {values}"), &out);
+        // The answer gives the functionConfig back as it came; its results quote nothing.
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let results: Vec<&str> = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("results:"))
+            .skip(1)
+            .take_while(|l| l.starts_with([' ', '-']))
+            .collect();
+        assert!(
+            !results.concat().contains("S3NT1NEL"),
+            "KRM {values}:\n{stdout}"
+        );
+    }
+}

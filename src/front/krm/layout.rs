@@ -320,14 +320,22 @@ impl<'a> Layout<'a> {
     }
 
     /// The answer: `entries` (what to write for each item, in order, then the new ones) and
-    /// `results` (already YAML: `results:` and its list), in the list's own layout.
+    /// `results` (already YAML: `results:` and its list), in the list's own layout. `Err` when
+    /// the answer does not fit in memory (a message; never an abort).
     pub fn answer(
         &self,
         entries: &[Entry],
         results: &str,
         function_config: Option<&str>,
-    ) -> Vec<u8> {
-        let mut out = String::with_capacity(self.text.len() + results.len() + 1024);
+    ) -> Result<Vec<u8>, String> {
+        let mut out = String::new();
+        let guess = self.text.len() + results.len() + 1024;
+        if out.try_reserve_exact(guess).is_err() {
+            return Err(format!(
+                "the answer (about {} MB) does not fit in the memory this process may use",
+                guess >> 20
+            ));
+        }
         match &self.shape {
             Shape::Block {
                 dash,
@@ -376,7 +384,7 @@ impl<'a> Layout<'a> {
             }
         }
         line_end(&mut out);
-        out.into_bytes()
+        Ok(out.into_bytes())
     }
 
     fn write_items(
@@ -514,19 +522,45 @@ fn block_items_of(
         if *dash.get_or_insert(col) != col {
             return None;
         }
-        starts.push((lines[l], m.col()));
+        starts.push((l, m.col()));
     }
     let dash = dash.unwrap_or(0);
+    // The comment lines just before an item's `-`, at its column or left of it, are that item's
+    // (they cannot be inside the item before, whose content is indented deeper): they go and
+    // stay with it. Blank lines before the first of them stay with the item before (they may be
+    // the end of a `|+` block scalar).
+    let comment_at_dash = |l: usize| {
+        let t = line_text(l);
+        let col = t.len() - t.trim_start_matches([' ', '\t']).len();
+        col <= dash && t[col..].starts_with('#')
+    };
+    let blank = |l: usize| line_text(l).trim().is_empty();
+    let mut bounds = Vec::with_capacity(starts.len());
+    for (i, &(l, content)) in starts.iter().enumerate() {
+        let mut first = l;
+        if i > 0 {
+            let floor = starts[i - 1].0 + 1;
+            let mut k = l;
+            while k > floor && (comment_at_dash(k - 1) || blank(k - 1)) {
+                k -= 1;
+                if comment_at_dash(k) {
+                    first = k;
+                }
+            }
+        }
+        bounds.push((lines[first], lines[l], content));
+    }
     let mut items = vec![];
-    for (i, &(start, content)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map(|s| s.0).unwrap_or(section_end);
-        if end < start {
+    for (i, &(start, dash_line, content)) in bounds.iter().enumerate() {
+        let end = bounds.get(i + 1).map(|s| s.0).unwrap_or(section_end);
+        if end < dash_line {
             return None;
         }
         let raw = start..end;
         let mut lines_text = text[raw.clone()].to_string();
         // The `-` becomes a space, so every line of the item starts at its content column.
-        lines_text.replace_range(dash..dash + 1, " ");
+        let at = dash_line - start + dash;
+        lines_text.replace_range(at..at + 1, " ");
         items.push(Item {
             doc: standalone(&lines_text, content),
             is_mapping: children[i].2,

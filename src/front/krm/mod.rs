@@ -187,8 +187,12 @@ impl Context<'_> {
         // list) without checking the exit code, it is never a package missing the generated
         // objects. The results still say why (KRM functions spec: exit 1, results).
         let entries = if failed { &[][..] } else { entries };
+        let stdout = match self.layout.answer(entries, &results, config.as_deref()) {
+            Ok(s) => s,
+            Err(m) => return fail(m),
+        };
         Output {
-            stdout: self.layout.answer(entries, &results, config.as_deref()),
+            stdout,
             stderr: if failed {
                 report.to_human()
             } else {
@@ -330,6 +334,35 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
     generate(&ctx, report, &settings, strict, &features)
 }
 
+/// The items as a manifest stream (`---` and each item's document), made as it is read: no
+/// second copy of the whole list is held.
+struct ItemStream<'a> {
+    items: std::slice::Iter<'a, layout::Item>,
+    /// What is left of the current piece (a separator, then the item's document).
+    pending: &'a [u8],
+    /// The document that follows the separator in `pending`.
+    next: Option<&'a [u8]>,
+}
+
+impl std::io::Read for ItemStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.is_empty() {
+            if let Some(doc) = self.next.take() {
+                self.pending = doc;
+            } else if let Some(it) = self.items.next() {
+                self.pending = b"---\n";
+                self.next = Some(it.doc.as_bytes());
+            } else {
+                return Ok(0);
+            }
+        }
+        let k = self.pending.len().min(buf.len());
+        buf[..k].copy_from_slice(&self.pending[..k]);
+        self.pending = &self.pending[k..];
+        Ok(k)
+    }
+}
+
 /// Positions in the items' stream mean nothing to the caller: name the item instead.
 fn to_item(mut d: Diagnostic) -> Diagnostic {
     if let Some(Origin::Input { document, .. }) = d.origin {
@@ -350,13 +383,12 @@ fn generate(
     // The items as a manifest stream, one document each, through the same scan and decision
     // as post-render (identity, controller subject, conflicts, stale output).
     let items = &ctx.layout.items;
-    let mut stream = String::new();
-    for it in items {
-        stream.push_str("---\n");
-        stream.push_str(&it.doc);
-    }
     let prepared = pipeline::prepare(
-        stream.as_bytes(),
+        ItemStream {
+            items: items.iter(),
+            pending: &[],
+            next: None,
+        },
         &mut std::io::sink(),
         settings,
         features,
@@ -415,8 +447,12 @@ fn generate(
             written.push(k);
         }
     }
+    // `scan.dropped` holds document numbers in stream order: a cursor walks it once, so the
+    // pass is linear in the items however many of them are stale.
+    let mut dropped = scan.dropped.iter().copied().peekable();
     for i in 0..items.len() {
-        if !scan.dropped.contains(&(i + 1)) {
+        while dropped.next_if(|&d| d < i + 1).is_some() {}
+        if dropped.next_if_eq(&(i + 1)).is_none() {
             entries.push(Entry::Keep(i));
             continue;
         }
