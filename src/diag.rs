@@ -274,6 +274,19 @@ pub struct Diagnostic {
     /// result's `properties.detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What the problem is, as data, for a front end that words the hint in its own terms (the
+    /// KRM and kustomize config say where to write a value differently from a values file).
+    /// Not part of any output format.
+    #[serde(skip)]
+    pub fact: Option<Fact>,
+}
+
+/// A problem's substance, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// A boolean flag was given the string `"true"` or `"false"` (quoted, or from a flag that
+    /// never types its values).
+    QuotedBool(bool),
 }
 
 impl Diagnostic {
@@ -291,6 +304,7 @@ impl Diagnostic {
             message: message.into(),
             hint: None,
             detail: None,
+            fact: None,
         }
     }
     pub fn error(code: Code, path: impl Into<String>, message: impl Into<String>) -> Self {
@@ -308,6 +322,10 @@ impl Diagnostic {
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+    pub fn fact(mut self, fact: Fact) -> Self {
+        self.fact = Some(fact);
         self
     }
     pub fn detail(mut self, detail: impl Into<String>) -> Self {

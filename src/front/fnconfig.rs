@@ -22,7 +22,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
+use spaces_postrender::diag::{Code, Diagnostic, Fact, Origin, Report};
 use spaces_postrender::k8s;
 use spaces_postrender::pipeline::Settings;
 use spaces_postrender::plan::Target;
@@ -731,15 +731,8 @@ fn config_hint(d: Diagnostic, cfg: &FnConfig, fields: &FieldMap) -> Diagnostic {
     let Some(field) = fields.field(&d) else {
         return d;
     };
-    let quoted = d.message.ends_with("got the string \"true\"")
-        || d.message.ends_with("got the string \"false\"");
-    if !quoted {
+    let Some(Fact::QuotedBool(b)) = d.fact else {
         return d;
-    }
-    let b = if d.message.ends_with("\"true\"") {
-        "true"
-    } else {
-        "false"
     };
     let hint = if field.starts_with("values.") {
         format!("write {b} without quotes under values: in {}", cfg.label())

@@ -5,9 +5,10 @@
 //! `explain` and IDE completion) and formats. Unknown keys are `additionalProperties: false`
 //! in the schema; this module reports them as warnings with a did-you-mean suggestion.
 
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Fact};
 use crate::values::{features, versions, yaml, Origins};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::JsonType;
 use serde_json::Value;
 use std::sync::OnceLock;
 
@@ -128,7 +129,7 @@ pub fn suggest(unknown: &str, known: &[String]) -> Option<String> {
 
 /// A top-level key that is very likely a misspelling of one this tool acts on (`featurs`,
 /// `controler`, `Features`): the chart's own keys are accepted at the top level, so the schema
-/// cannot catch these, and they would silently generate nothing (SPEC §2). The bar is high
+/// cannot catch these, and they would silently generate nothing. The bar is high
 /// (Jaro-Winkler 0.95, and the value is a mapping) so that real chart keys such as
 /// `controlPlanes` (0.92 to `controller`) pass.
 fn misspelt_top_level(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
@@ -211,7 +212,7 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                         Some(s) => {
                             // A likely misspelling of a key this tool acts on would silently
                             // generate nothing, and Helm and Argo CD never show a successful
-                            // post-renderer's warnings: an error in every mode (SPEC §2).
+                            // post-renderer's warnings: an error in every mode.
                             let meant = yaml::join_path(&path, &s);
                             if acts_on(&meant) {
                                 d.severity = crate::diag::Severity::Error;
@@ -233,24 +234,31 @@ pub fn validate(values: &Value, origins: &Origins) -> Vec<Diagnostic> {
                     path.clone(),
                     format!("expected {want}, got {}", describe(inst)),
                 );
-                let is_bool = matches!(kind, TypeKind::Single(t) if format!("{t}") == "boolean");
-                if is_bool {
-                    if let Value::String(s) = inst.as_ref() {
-                        if matches!(s.as_str(), "true" | "false") {
-                            d = d.hint(format!(
-                                "write {s} without quotes in the values file, or pass --set {path}={s} (not --set-string, which always makes a string)"
-                            ));
-                            out.push(d.at(origin));
-                            continue;
-                        }
+                // The schema type asked for (the first, when it allows several).
+                let wanted = match kind {
+                    TypeKind::Single(t) => Some(*t),
+                    TypeKind::Multiple(ts) => ts.iter().next(),
+                };
+                match (wanted, inst.as_ref()) {
+                    (Some(JsonType::Boolean), Value::String(s))
+                        if matches!(s.as_str(), "true" | "false") =>
+                    {
+                        d = d.fact(Fact::QuotedBool(s == "true")).hint(format!(
+                            "write {s} without quotes in the values file, or pass --set {path}={s} (not --set-string, which always makes a string)"
+                        ));
                     }
-                    d = d.hint(format!("set {path} to true or false"));
-                } else if want.contains("mapping") {
-                    d = d.hint(format!(
-                        "{path} holds keys; see `spaces-postrender explain {path}`"
-                    ));
-                } else if want.contains("string") {
-                    d = d.hint("quote the value so that it is a string");
+                    (Some(JsonType::Boolean), _) => {
+                        d = d.hint(format!("set {path} to true or false"));
+                    }
+                    (Some(JsonType::Object), _) => {
+                        d = d.hint(format!(
+                            "{path} holds keys; see `spaces-postrender explain {path}`"
+                        ));
+                    }
+                    (Some(JsonType::String), _) => {
+                        d = d.hint("quote the value so that it is a string");
+                    }
+                    _ => {}
                 }
                 d
             }
