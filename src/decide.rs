@@ -1,4 +1,4 @@
-//! The decision, once the input is scanned: the controller subject (SPEC §4's rules), the plan
+//! The decision, once the input is scanned: the controller subject, the plan
 //! for these values and target, and what the input already holds (replaced, skipped,
 //! conflicting, removed).
 
@@ -23,7 +23,7 @@ pub struct Settings {
     pub helm4_env: bool,
 }
 
-/// SPEC §4's rules for the ServiceAccount the RBAC binds, without checking the names.
+/// The rules that choose the ServiceAccount the RBAC binds (the flag, then the values, then the chart's Deployment, then the default), without checking the names.
 /// Errors only for a malformed `--controller-service-account`.
 fn choose_subject(
     settings: &Settings,

@@ -264,7 +264,7 @@ fn directives_only(text: &str) -> bool {
 /// Refuse a raw NEL (U+0085), LINE SEPARATOR (U+2028) or PARAGRAPH SEPARATOR (U+2029)
 /// anywhere in the document: Kubernetes' YAML 1.1 reader (go-yaml) takes each as a line break
 /// (ending a plain scalar or a comment), YAML 1.2 readers (this tool's parser) as text, so the
-/// two would read a different identity (SPEC §5). The quick scan never vouches for a document
+/// two would read a different identity. The quick scan never vouches for a document
 /// with one; this is the check on every other path, one `memchr2` over the bytes.
 fn no_yaml11_line_breaks(text: &str) -> Result<(), DocError> {
     let s = text.as_bytes();

@@ -7,7 +7,7 @@ use crate::decide::{decide, Decision, Place};
 use crate::diag::{Code, Diagnostic};
 use crate::plan::Target;
 use crate::render;
-use crate::scan::{input_origin, scan_input_with, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
+use crate::scan::{input_origin, scan_input, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
 use crate::spool::Spool;
 use crate::values::features::Features;
 use std::io::{self, Read, Write};
@@ -36,7 +36,8 @@ pub struct Prepared {
 }
 
 /// Scan `input` (named `source` in messages), writing its untouched documents to `out`, then
-/// decide. On failure, the scan's problems and the decision's come back together (SPEC §3).
+/// decide. On failure, the scan's problems and the decision's come back together: every problem at
+/// once.
 pub fn prepare(
     input: impl Read,
     out: &mut dyn Write,
@@ -45,7 +46,7 @@ pub fn prepare(
     source: &str,
 ) -> Result<Prepared, Vec<Diagnostic>> {
     let wanted = Wanted::new(f, settings.target);
-    match scan_input_with(input, out, &wanted, source, PARALLEL_AFTER) {
+    match scan_input(input, out, &wanted, source, PARALLEL_AFTER) {
         Ok(scan) => decide(settings, f, &scan).map(|decision| Prepared { scan, decision }),
         Err(ScanFailed { scan, mut errors }) => {
             if let Err(more) = decide(settings, f, &scan) {

@@ -1,4 +1,4 @@
-//! Which objects to generate for a target, and why (SPEC §4).
+//! Which objects to generate for a target, and why.
 //!
 //! The plan is the single place that decides; `why` prints the same plan's reasons, so the
 //! explanation cannot drift from what is generated.
@@ -55,7 +55,7 @@ impl Target {
     }
 }
 
-/// Which rule of SPEC §4 chose the controller subject.
+/// Which rule chose the controller subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubjectRule {
@@ -412,7 +412,7 @@ fn pair(
     }
 }
 
-/// What must hold for an object, and what it allows, that no values can change (SPEC §4).
+/// What must hold for an object, and what it allows, that no values can change.
 fn notes_for(target: Target, o: &Planned) -> Vec<String> {
     let ns = o.namespace.as_deref().unwrap_or("");
     match (target, o.kind, o.name.as_str()) {

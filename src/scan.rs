@@ -143,7 +143,7 @@ fn marked(o: &Object) -> bool {
 }
 
 /// Stale output of an earlier run: the marker label on an identity the tool generates for some
-/// values (SPEC §5). A marker-labelled object of any other identity is the user's.
+/// values. A marker-labelled object of any other identity is the user's.
 pub(crate) fn is_own(o: &Object) -> bool {
     marked(o)
         && plan::is_own_identity(
@@ -420,7 +420,7 @@ impl Wanted {
     }
 }
 
-/// Whether input object `o` has the identity of planned object `p` (SPEC §5): group, kind and
+/// Whether input object `o` has the identity of planned object `p`: group, kind and
 /// name, and the namespace unless `any_namespace` (not known yet). A namespaced object without
 /// a namespace lands in the release namespace, which may be the planned one.
 pub(crate) fn collides(p: &Planned, o: &Object, any_namespace: bool) -> bool {
@@ -440,28 +440,10 @@ pub(crate) fn collides(p: &Planned, o: &Object, any_namespace: bool) -> bool {
 /// Documents are checked in stream order on this thread until the input passes
 /// [`PARALLEL_AFTER`] bytes; then a second thread checks batches of documents while this one
 /// reads, splits, writes, and checks a batch itself whenever the other thread is busy. Either
-/// way every document is taken in stream order, so the output and the diagnostics are the same.
+/// way every document is taken in stream order, so the output and the diagnostics are the same
+/// (`parallel_after` is [`PARALLEL_AFTER`] but in tests of both ways). `source` names the input
+/// in messages.
 pub fn scan_input(
-    input: impl Read,
-    out: &mut dyn Write,
-    wanted: &Wanted,
-) -> Result<Scan, Vec<Diagnostic>> {
-    scan_input_with(input, out, wanted, "standard input", PARALLEL_AFTER).map_err(Into::into)
-}
-
-/// [`scan_input`] of a file named `source`.
-pub fn scan_input_from(
-    input: impl Read,
-    out: &mut dyn Write,
-    wanted: &Wanted,
-    source: &str,
-) -> Result<Scan, Vec<Diagnostic>> {
-    scan_input_with(input, out, wanted, source, PARALLEL_AFTER).map_err(Into::into)
-}
-
-/// [`scan_input`] going parallel after `parallel_after` bytes (for tests of both ways).
-#[doc(hidden)]
-pub fn scan_input_with(
     input: impl Read,
     out: &mut dyn Write,
     wanted: &Wanted,

@@ -1,7 +1,7 @@
 //! Splits a multi-document YAML stream into documents without copying or changing a byte.
 //!
 //! A document boundary is a line that starts with `---` followed by the end of the line, a space
-//! or a tab (SPEC §5). Each document is returned with its boundary line, so writing every
+//! or a tab. Each document is returned with its boundary line, so writing every
 //! document in turn reproduces the input exactly. Memory is bounded by the largest document
 //! plus one read chunk: the buffer only ever holds the document being assembled.
 

@@ -119,7 +119,7 @@ pub struct WhyFrom {
     pub origin: Origin,
 }
 
-/// The controller subject and the rule of SPEC §4 that chose it.
+/// The controller subject and the rule that chose it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WhySubject {

@@ -35,7 +35,7 @@ pub fn options() -> Options {
 
 /// Options for reading an input manifest document. Duplicate keys are read as Kubernetes' own
 /// (non-strict) reader reads them: the last one wins. Duplicate *identity* keys are refused
-/// before this parse, by `identify` (the same rule on every path, SPEC §5).
+/// before this parse, by `identify` (the same rule on every path).
 pub fn manifest_options() -> Options {
     let mut o = options();
     o.duplicate_keys = DuplicateKeyPolicy::LastWins;

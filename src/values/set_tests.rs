@@ -322,7 +322,7 @@ fn dest_unchanged_on_error() {
     assert_eq!(m, before);
 }
 
-/// The cost of one argument must not depend on the values built so far (SPEC §5: the cost of
+/// The cost of one argument must not depend on the values built so far (the cost of
 /// `--set` flags is linear in their number). Copying `dest` per argument made N flags cost
 /// O(N²); here a value the argument does not replace must keep its very allocation, whether
 /// the argument succeeds, fails, or goes through the same maps and lists.

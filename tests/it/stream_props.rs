@@ -4,7 +4,7 @@
 
 use crate::common;
 use proptest::prelude::*;
-use spaces_postrender::scan::{scan_input_with, Wanted};
+use spaces_postrender::scan::{scan_input, Wanted};
 use spaces_postrender::stream::{split_all, Splitter};
 use std::io::Read;
 
@@ -196,7 +196,7 @@ fn two_threads_change_nothing() {
         let stream: Vec<u8> = docs.concat();
         let run = |threshold: u64, chunks: &[usize]| {
             let mut out = Vec::new();
-            let r = scan_input_with(
+            let r = scan_input(
                 Chunked {
                     data: &stream,
                     sizes: chunks,
