@@ -106,11 +106,12 @@ pub fn usage_report(args: &[std::ffi::OsString], e: &clap::Error) -> Option<(Str
     Some((text, validate))
 }
 
-/// Validates Upbound Spaces alpha feature flags and appends the RBAC, secrets-reader and
+/// Validates Upbound Spaces alpha feature flags and adds the RBAC, secrets-reader and
 /// namespace manifests they need to rendered manifests.
 ///
-/// Without a subcommand it is a Helm post-renderer: rendered manifests on standard input,
-/// the same manifests (byte for byte) plus the generated ones on standard output.
+/// Without a subcommand it is a Helm post-renderer: rendered manifests on standard input; on
+/// standard output a generated Namespace first, then the same manifests (byte for byte), then
+/// the other generated objects.
 #[derive(Debug, Parser)]
 #[command(
     name = "spaces-postrender",
