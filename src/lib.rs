@@ -1,7 +1,9 @@
 //! spaces-postrender's core: a pure, offline function from (Helm values, rendered manifests)
 //! to (validated alpha feature flags, rendered manifests + generated manifests) for Upbound
-//! Spaces. No module here touches argv, the environment or the standard streams; the front
-//! ends (the binary's `front` module) do.
+//! Spaces. No core module touches argv, the environment or the standard streams; the front
+//! ends ([`front`]: the CLI behind the `cli` feature, the kustomize exec plugin, the KRM
+//! function, the Helm 4 plugin, the Argo CD plugin) alone do, through an injected
+//! [`front::io::Io`].
 //!
 //! Data flows one way:
 //! [`values`] (load and merge the layers, schema, features) -> [`plan`] (which objects) ->
@@ -10,6 +12,7 @@
 
 pub mod decide;
 pub mod diag;
+pub mod front;
 pub mod golden;
 pub mod identify;
 pub mod k8s;

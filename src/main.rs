@@ -5,9 +5,8 @@
 //!
 //! Every write to standard output goes through [`Tracked`], so a failed write (a full disk,
 //! a closed pipe, `>&-`) is said on stderr and exits 1, whichever command wrote.
-mod front;
-
 use spaces_postrender::diag::{Code, Diagnostic};
+use spaces_postrender::front;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;

@@ -12,13 +12,13 @@
 //! form. A chart whose files include a symlink out of the source directory, or whose
 //! `dependencies` name a `file://` repository outside it, is refused too: Helm follows both.
 
+use crate::diag::{Code, Diagnostic, Format, Origin, Report};
 use crate::front::guard::{self, Kind};
 use crate::front::io::Io;
-use spaces_postrender::diag::{Code, Diagnostic, Format, Origin, Report};
-use spaces_postrender::pipeline::Settings;
-use spaces_postrender::plan::Target;
-use spaces_postrender::values::versions::SpacesVersion;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use crate::pipeline::Settings;
+use crate::plan::Target;
+use crate::values::versions::SpacesVersion;
+use crate::{EXIT_INVALID, EXIT_OK};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -129,7 +129,7 @@ fn source(io: &Io) -> Result<Source, Vec<Diagnostic>> {
         },
     };
     let mut app = |k: &str| match get(k) {
-        Some(v) if spaces_postrender::k8s::is_dns_subdomain(&v) => v,
+        Some(v) if crate::k8s::is_dns_subdomain(&v) => v,
         _ => {
             problems.push(
                 Diagnostic::error(
@@ -319,13 +319,12 @@ pub fn generate(io: &mut Io) -> i32 {
     // directory), so that messages name `values.yaml:10:16`.
     let values_rel = guard::relative_to(&src.root, &src.values);
     let mut report = Report::default();
-    let layers = spaces_postrender::values::ValuesInput {
+    let layers = crate::values::ValuesInput {
         files: vec![values_rel],
         ..Default::default()
     }
     .layers();
-    let Some(checked) =
-        spaces_postrender::values::check::check(&layers, None, src.spaces, &mut report.items)
+    let Some(checked) = crate::values::check::check(&layers, None, src.spaces, &mut report.items)
     else {
         return failed(io, report.items);
     };

@@ -20,16 +20,16 @@
 //! Every diagnostic carries an [`Origin`] that names the config field it came from; a
 //! [`FieldMap`] turns it back into that field's path for KRM `results`.
 
+use crate::diag::{Code, Diagnostic, Fact, Origin, Report};
+use crate::k8s;
+use crate::pipeline::Settings;
+use crate::plan::Target;
+use crate::values::features::Features;
+use crate::values::set::SetKind;
+use crate::values::versions::SpacesVersion;
+use crate::values::{check, yaml, Layer, Loaded};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use spaces_postrender::diag::{Code, Diagnostic, Fact, Origin, Report};
-use spaces_postrender::k8s;
-use spaces_postrender::pipeline::Settings;
-use spaces_postrender::plan::Target;
-use spaces_postrender::values::features::Features;
-use spaces_postrender::values::set::SetKind;
-use spaces_postrender::values::versions::SpacesVersion;
-use spaces_postrender::values::{check, yaml, Layer, Loaded};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -234,7 +234,7 @@ fn string_list(
                         Code::ConfigType,
                         format!(
                             "{field}[{i}] must be a string, not {}",
-                            spaces_postrender::values::yaml::kind_name(other)
+                            crate::values::yaml::kind_name(other)
                         ),
                         hint,
                     )),
@@ -249,7 +249,7 @@ fn string_list(
                 Code::ConfigType,
                 format!(
                     "{field} must be a list of strings, not {}",
-                    spaces_postrender::values::yaml::kind_name(other)
+                    crate::values::yaml::kind_name(other)
                 ),
                 hint,
             ));
@@ -275,7 +275,7 @@ fn opt_string(
                 Code::ConfigType,
                 format!(
                     "{field} must be a string, not {}",
-                    spaces_postrender::values::yaml::kind_name(other)
+                    crate::values::yaml::kind_name(other)
                 ),
                 hint,
             ));
@@ -314,7 +314,7 @@ fn metadata(v: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut R
             Code::ConfigType,
             format!(
                 "metadata must be a mapping, not {}",
-                spaces_postrender::values::yaml::kind_name(meta)
+                crate::values::yaml::kind_name(meta)
             ),
             "write metadata: {name: spaces}",
         ));
@@ -374,7 +374,7 @@ pub fn read(obj: &Value) -> Outcome {
                 "",
                 format!(
                     "the configuration must be a mapping, not {}",
-                    spaces_postrender::values::yaml::kind_name(obj)
+                    crate::values::yaml::kind_name(obj)
                 ),
             )
             .hint(format!(
@@ -451,7 +451,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "values",
                     Code::ConfigType,
-                    format!("values must be a mapping of Helm values, not {}", spaces_postrender::values::yaml::kind_name(other)),
+                    format!("values must be a mapping of Helm values, not {}", crate::values::yaml::kind_name(other)),
                     "write the values under values: as in a values file, e.g. values: {features: {alpha: {argocdPlugin: {enabled: true}}}}",
                 )),
             },
@@ -503,7 +503,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     fields,
                     "strict",
                     Code::ConfigType,
-                    format!("strict must be true or false, not {}", spaces_postrender::values::yaml::kind_name(other)),
+                    format!("strict must be true or false, not {}", crate::values::yaml::kind_name(other)),
                     "write strict: true (without quotes)",
                 )),
             },
@@ -513,7 +513,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                 }
             }
             other => {
-                let hint = match spaces_postrender::values::schema::suggest(other, &known) {
+                let hint = match crate::values::schema::suggest(other, &known) {
                     Some(s) => format!("did you mean `{s}`? The fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                     None => format!("the fields of {KIND} are: {}", OWN_KEYS.join(", ")),
                 };
@@ -581,7 +581,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
                             fields,
                             &format!("data.{k}"),
                             Code::ConfigType,
-                            format!("data entry {k:?} must be a string, not {}", spaces_postrender::values::yaml::kind_name(other)),
+                            format!("data entry {k:?} must be a string, not {}", crate::values::yaml::kind_name(other)),
                             "each data entry is one --set path and its value, e.g. features.alpha.argocdPlugin.enabled: \"true\"",
                         ));
                         continue;
@@ -596,7 +596,7 @@ fn read_configmap(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report
             Code::ConfigType,
             format!(
                 "data must be a mapping, not {}",
-                spaces_postrender::values::yaml::kind_name(other)
+                crate::values::yaml::kind_name(other)
             ),
             "each data entry is one --set path and its value",
         )),
@@ -709,7 +709,7 @@ fn layers(cfg: &FnConfig, fields: &FieldMap) -> Vec<Layer> {
     layers
 }
 
-/// The values stage ([`spaces_postrender::values::check`]) over the config's layers, with hints that say
+/// The values stage ([`crate::values::check`]) over the config's layers, with hints that say
 /// what to write in a config object.
 fn load(cfg: &FnConfig, fields: &FieldMap, report: &mut Report) -> Option<(Loaded, Features)> {
     let mut problems = vec![];

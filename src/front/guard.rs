@@ -10,7 +10,7 @@
 //!   [`output_dir`]; an output that is one of the run's inputs is refused before anything is
 //!   written.
 
-use spaces_postrender::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic};
 use std::path::{Path, PathBuf};
 
 /// Whether `path` is standard input: `-`, one of its well-known names, or any path with the
@@ -223,9 +223,7 @@ impl BadOutput {
             ),
         };
         Diagnostic::error(Code::Usage, "", message)
-            .at(Some(spaces_postrender::diag::Origin::Flag {
-                flag: flag.into(),
-            }))
+            .at(Some(crate::diag::Origin::Flag { flag: flag.into() }))
             .hint(hint)
     }
 }

@@ -19,7 +19,7 @@
 //! `tests/full/e2e_helm4.rs` pins that text against the real Helm 4, so a Helm that reads the
 //! document differently fails the build. The diagnostics never contain Secret data from the input.
 
-use spaces_postrender::k8s::HELM4_FILENAME;
+use crate::k8s::HELM4_FILENAME;
 
 /// Whether Helm runs this process as a plugin (`HELM_PLUGIN_NAME` set and not empty).
 pub fn plugin_env(env: &dyn Fn(&str) -> Option<String>) -> bool {

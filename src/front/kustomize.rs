@@ -11,11 +11,11 @@
 //! The executable is this binary under that name (a symlink or a copy): `main.rs` sees the
 //! name in `argv[0]`. `spaces-postrender install-kustomize-plugin` puts it there.
 
+use crate::diag::{Code, Diagnostic, Format, Report};
 use crate::front::fnconfig;
 use crate::front::io::Io;
 use crate::front::run::say;
-use spaces_postrender::diag::{Code, Diagnostic, Format, Report};
-use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -82,7 +82,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     };
     // Read like a values file (YAML 1.1 typing, as Helm reads values), so that values written
     // in-line mean what they would mean in a values file.
-    let value = match spaces_postrender::values::yaml::load(&text) {
+    let value = match crate::values::yaml::load(&text) {
         Ok(l) => {
             // A repeated key is an error in the config (YAML requires unique keys, and kustomize
             // refuses them in its own files); only values files keep Helm's "later wins".
@@ -210,7 +210,7 @@ fn confine_values_files(
                     "",
                     format!("valuesFiles[{i}] {f:?} {}", why.reason("the kustomization root")),
                 )
-                .at(Some(spaces_postrender::diag::Origin::Field {
+                .at(Some(crate::diag::Origin::Field {
                     config: label.clone(),
                     field: format!("valuesFiles[{i}]"),
                 }))

@@ -3,6 +3,7 @@
 //! the core's diagnostics into its output format.
 
 pub mod argocd;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod fnconfig;
 pub mod guard;

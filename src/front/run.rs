@@ -2,11 +2,11 @@
 //! and the kustomize exec plugin (checked values and settings in, the manifest stream through
 //! [`pipeline::run`], the report out), and the one way a report or a single problem is printed.
 
+use crate::diag::{Diagnostic, Format, Report};
 use crate::front::io::Io;
-use spaces_postrender::diag::{Diagnostic, Format, Report};
-use spaces_postrender::pipeline::{self, Settings};
-use spaces_postrender::values::features::Features;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use crate::pipeline::{self, Settings};
+use crate::values::features::Features;
+use crate::{EXIT_INVALID, EXIT_OK};
 use std::io::Write;
 
 /// Print `report` in `format`, its diagnostics in source order: human text on stderr; JSON and
@@ -19,7 +19,7 @@ pub fn print_report(io: &mut Io, report: &Report, format: Format, to_stdout: boo
     let text = match format {
         Format::Human => report.to_human(),
         Format::Json => report.to_json(),
-        Format::Sarif => spaces_postrender::sarif::to_sarif(report),
+        Format::Sarif => crate::sarif::to_sarif(report),
     };
     if text.is_empty() {
         return;

@@ -3,8 +3,8 @@
 //! failure is reported through Helm's own error). Both are read from the first document that
 //! holds anything, parsed as YAML, never by searching text.
 
+use crate::stream::Splitter;
 use serde_saphyr::granit_parser::{Event, Parser};
-use spaces_postrender::stream::Splitter;
 use std::io::{self, Read};
 
 /// The start of standard input: every byte read so far (to be chained before the rest), and

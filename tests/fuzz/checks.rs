@@ -117,9 +117,8 @@ pub fn values_loader(data: &[u8]) {
     }
 }
 
-/// The KRM function's layout reader, compiled from the binary's own source.
-#[path = "../../src/front/krm/layout.rs"]
-mod layout;
+/// The KRM function's layout reader.
+use spaces_postrender::front::krm::layout;
 
 /// A ResourceList as the YAML reader reads it (`None` when it does not).
 fn parsed(text: &str) -> Option<serde_json::Value> {

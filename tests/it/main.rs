@@ -14,6 +14,7 @@ mod diagnostics;
 mod fuzz_regressions;
 mod golden;
 mod identify_props;
+mod in_process;
 mod integrity;
 mod integrity_props;
 mod krm;

@@ -1,8 +1,8 @@
 //! `explain`: the values fields, from the schema.
 
 use super::Io;
-use spaces_postrender::values::schema;
-use spaces_postrender::{EXIT_OK, EXIT_USAGE};
+use crate::values::schema;
+use crate::{EXIT_OK, EXIT_USAGE};
 
 pub(super) fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
     let p = path.unwrap_or("");
@@ -45,8 +45,8 @@ pub(super) fn explain(io: &mut Io, path: Option<&str>, json: bool) -> i32 {
             .unwrap_or_default();
         crate::front::run::say(
             io.stderr,
-            &spaces_postrender::diag::Diagnostic::error(
-                spaces_postrender::diag::Code::UnknownPath,
+            &crate::diag::Diagnostic::error(
+                crate::diag::Code::UnknownPath,
                 "",
                 format!("{p} is not a field this tool knows{hint}"),
             )

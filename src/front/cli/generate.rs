@@ -4,10 +4,10 @@
 //! diff with the diagnostic it belongs to, then (human format) the summary line.
 
 use super::{checked_features, finish_report, print_report, settings, Io, RunArgs};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::front::guard;
-use spaces_postrender::diag::{Code, Diagnostic, Report};
-use spaces_postrender::pipeline;
-use spaces_postrender::EXIT_OK;
+use crate::pipeline;
+use crate::EXIT_OK;
 
 /// The paths a run of `run` reads: values files and `--set-file` sources.
 fn inputs(run: &RunArgs) -> Vec<String> {
@@ -62,13 +62,13 @@ pub(super) fn generate(
         return done(io, &report, run);
     }
     if let Some(file) = check {
-        if let Err(m) = spaces_postrender::golden::check(file, &buf) {
+        if let Err(m) = crate::golden::check(file, &buf) {
             let mut d = m.diagnostic;
             if let Some(diff) = m.diff {
-                let color = run.diagnostics == spaces_postrender::diag::Format::Human
-                    && spaces_postrender::golden::use_color(io.stderr_is_terminal, io.env);
+                let color = run.diagnostics == crate::diag::Format::Human
+                    && crate::golden::use_color(io.stderr_is_terminal, io.env);
                 d = d.detail(if color {
-                    spaces_postrender::golden::colorize(&diff)
+                    crate::golden::colorize(&diff)
                 } else {
                     diff
                 });
@@ -78,7 +78,7 @@ pub(super) fn generate(
         return done(io, &report, run);
     }
     if let (Some(file), Some(target)) = (output, target) {
-        if let Err(e) = spaces_postrender::golden::write_atomic(&target, &buf) {
+        if let Err(e) = crate::golden::write_atomic(&target, &buf) {
             report.push(Diagnostic::error(
                 Code::WriteOutput,
                 "",
@@ -89,7 +89,7 @@ pub(super) fn generate(
     }
     let code = done(io, &report, run);
     if code == EXIT_OK && io.stdout.write_all(&buf).is_err() {
-        return spaces_postrender::EXIT_INVALID;
+        return crate::EXIT_INVALID;
     }
     code
 }

@@ -7,16 +7,16 @@ mod postrender;
 mod validate;
 mod why;
 
+use crate::diag::{Code, Diagnostic, Format, Report};
+use crate::pipeline::Settings;
+use crate::plan::Target;
+use crate::values::features::Features;
+use crate::values::schema;
+use crate::values::versions::SpacesVersion;
+use crate::values::{self, ValuesInput};
+use crate::why::WhyFormat;
+use crate::{EXIT_INVALID, EXIT_OK};
 use clap::{Args, Parser, Subcommand};
-use spaces_postrender::diag::{Code, Diagnostic, Format, Report};
-use spaces_postrender::pipeline::Settings;
-use spaces_postrender::plan::Target;
-use spaces_postrender::values::features::Features;
-use spaces_postrender::values::schema;
-use spaces_postrender::values::versions::SpacesVersion;
-use spaces_postrender::values::{self, ValuesInput};
-use spaces_postrender::why::WhyFormat;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 /// Printed after the top-level help by `main.rs` exactly as written (clap would wrap its lines
 /// at the terminal width, and a wrapped command cannot be pasted), and in the man page.
@@ -94,7 +94,7 @@ pub fn usage_report(args: &[std::ffi::OsString], e: &clap::Error) -> Option<(Str
     }
     let report = Report { items: vec![d] };
     let text = match format {
-        Format::Sarif => spaces_postrender::sarif::to_sarif(&report),
+        Format::Sarif => crate::sarif::to_sarif(&report),
         _ => report.to_json(),
     };
     let validate = args
@@ -330,7 +330,7 @@ fn names_parser<T: Copy + Send + Sync + 'static>(
 /// `--controller-service-account`: NAMESPACE/NAME with a valid namespace and ServiceAccount
 /// name; anything else is a malformed argument (a usage error).
 fn subject_arg(s: &str) -> Result<String, String> {
-    use spaces_postrender::k8s;
+    use crate::k8s;
     let Some((ns, name)) = s.split_once('/') else {
         return Err("expected NAMESPACE/NAME, e.g. upbound-system/spaces-controller".into());
     };
@@ -500,7 +500,7 @@ fn man(io: &mut Io, dir: Option<&std::path::Path>) -> i32 {
                     format!("{} is a directory", path.display()),
                 )
             })?;
-            spaces_postrender::golden::write_atomic(&target, &text)?;
+            crate::golden::write_atomic(&target, &text)?;
         }
         Ok(())
     });

@@ -2,10 +2,10 @@
 //! document, and the switch to the KRM function when the input is a ResourceList.
 
 use super::{checked_features, print_report, settings, Io, RunArgs};
+use crate::diag::{Code, Diagnostic, Report};
 use crate::front::run::say;
-use spaces_postrender::diag::{Code, Diagnostic, Report};
-use spaces_postrender::plan::Target;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
+use crate::plan::Target;
+use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{Read, Write};
 
 pub(super) fn krm_input(io: &mut Io, input: &[u8]) -> i32 {

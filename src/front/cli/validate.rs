@@ -1,8 +1,8 @@
 //! `validate`: check values only.
 
 use super::{finish_report, load_checked, print_report, Io, ValuesArgs};
-use spaces_postrender::diag::{Format, Report};
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use crate::diag::{Format, Report};
+use crate::{EXIT_INVALID, EXIT_OK};
 
 pub(super) fn validate(
     io: &mut Io,

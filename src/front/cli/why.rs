@@ -1,10 +1,10 @@
 //! `why`: the explanation of a run.
 
 use super::{checked_features, finish_report, print_report, settings, Io, RunArgs};
-use spaces_postrender::diag::{Code, Diagnostic, Report};
-use spaces_postrender::pipeline;
-use spaces_postrender::why::WhyFormat;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
+use crate::diag::{Code, Diagnostic, Report};
+use crate::pipeline;
+use crate::why::WhyFormat;
+use crate::{EXIT_INVALID, EXIT_OK};
 use std::io::Read;
 
 /// `why`: the same scan and decision as a post-render run (`pipeline::prepare` into a sink),
@@ -63,7 +63,7 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
                 "",
                 format!("cannot read the manifests in {path}: {e}"),
             )
-            .at(Some(spaces_postrender::diag::Origin::Flag {
+            .at(Some(crate::diag::Origin::Flag {
                 flag: format!("--input {path}"),
             }))
             .hint("check the path given to --input")]),
@@ -84,7 +84,7 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
             return report.exit_code();
         }
     };
-    let explanation = spaces_postrender::why::explain(&settings, &features, &scan, &decision);
+    let explanation = crate::why::explain(&settings, &features, &scan, &decision);
     report.extend(decision.notes);
     if finish_report(&mut report, run.strict) {
         print_report(io, &report, run.diagnostics, false);
@@ -106,7 +106,7 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
 fn prepare(
     input: &mut dyn Read,
     settings: &pipeline::Settings,
-    features: &spaces_postrender::values::features::Features,
+    features: &crate::values::features::Features,
     name: &str,
 ) -> Result<pipeline::Prepared, Vec<Diagnostic>> {
     let head = crate::front::sniff::read_head(input).map_err(|e| {

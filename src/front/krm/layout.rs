@@ -106,7 +106,7 @@ impl<'a> Layout<'a> {
                     return Err(LayoutError::Syntax {
                         line: e.marker().line(),
                         column: e.marker().col() + 1,
-                        message: spaces_postrender::yamlio::parser_message(e.kind()).to_string(),
+                        message: crate::yamlio::parser_message(e.kind()).to_string(),
                     })
                 }
                 None => break,

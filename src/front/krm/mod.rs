@@ -19,21 +19,21 @@
 //!   sink without a look at the exit code is never a package without the generated objects),
 //!   `results` say why, and the problems are also printed on standard error.
 
-mod layout;
+pub mod layout;
 
+use crate::decide::Place;
+use crate::diag::{Code, Diagnostic, Origin, Report};
 use crate::front::fnconfig::{self, FieldMap, ResourceRef};
+use crate::identify::Object;
+use crate::pipeline::{self, Prepared, Settings};
+use crate::plan::Planned;
+use crate::values::features::Features;
+use crate::{EXIT_INVALID, EXIT_OK};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};
-use spaces_postrender::decide::Place;
-use spaces_postrender::diag::{Code, Diagnostic, Origin, Report};
-use spaces_postrender::identify::Object;
-use spaces_postrender::pipeline::{self, Prepared, Settings};
-use spaces_postrender::plan::Planned;
-use spaces_postrender::values::features::Features;
-use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
-use spaces_postrender::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
+use crate::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
 /// The ResourceList versions of the KRM functions spec (`v1alpha1` from older orchestrators).
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1"];
 
@@ -48,7 +48,7 @@ pub struct Output {
 /// YAML options for the functionConfig: as the rest of the tool, plus YAML 1.1 octals; a
 /// `.inf` somewhere in it is read as that text (JSON values cannot hold it).
 fn config_options() -> serde_saphyr::Options {
-    let mut o = spaces_postrender::yamlio::options();
+    let mut o = crate::yamlio::options();
     o.legacy_octal_numbers = true;
     o.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
     o
@@ -68,7 +68,7 @@ fn fail(message: String) -> Output {
 
 /// The identity of an item (its first object), from the same reading as the post-render scan.
 fn item_object(doc: &str) -> Option<Object> {
-    spaces_postrender::identify::identify(doc)
+    crate::identify::identify(doc)
         .ok()?
         .objects
         .into_iter()
@@ -174,7 +174,7 @@ impl Context<'_> {
         let results = if results.is_empty() {
             String::new()
         } else {
-            match spaces_postrender::yamlio::to_yaml(&json!({ "results": results })) {
+            match crate::yamlio::to_yaml(&json!({ "results": results })) {
                 Ok(t) => t,
                 Err(e) => return fail(format!("cannot write the results: {e}")),
             }
@@ -238,10 +238,10 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
             Ok(Value::Null) => None,
             Ok(v) => Some(v),
             Err(e) => {
-                let (line, col) = spaces_postrender::yamlio::error_position(&e);
+                let (line, col) = crate::yamlio::error_position(&e);
                 return fail(format!(
                     "the functionConfig cannot be read (its line {line}, column {col}): {}",
-                    spaces_postrender::yamlio::error_message(&e)
+                    crate::yamlio::error_message(&e)
                 ));
             }
         },
@@ -296,7 +296,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
                 Diagnostic::info(Code::NoFunctionConfig, "", "the ResourceList has no functionConfig, so every feature is off and nothing is generated")
                     .hint(format!("give a functionConfig of kind {} ({}) or a ConfigMap whose data keys are --set paths", fnconfig::KIND, fnconfig::API_VERSION)),
             );
-            let ready = spaces_postrender::values::load(&Default::default(), None)
+            let ready = crate::values::load(&Default::default(), None)
                 .ok()
                 .map(|l| Features::from_values(&l).0);
             (Settings::default(), false, ready)
@@ -430,7 +430,7 @@ fn generate(
             })
             .unwrap_or_default()
     };
-    let style = spaces_postrender::render::Style::default();
+    let style = crate::render::Style::default();
     let docs = match pipeline::generated(&decision, settings.target, style, &keep) {
         Ok(d) => d,
         Err(e) => return fail(format!("internal: {e}")),
@@ -495,7 +495,7 @@ fn generate(
 
 /// The string annotations of an item.
 fn annotations(doc: &str) -> Map<String, Value> {
-    serde_saphyr::from_str_with_options::<Value>(doc, spaces_postrender::yamlio::manifest_options())
+    serde_saphyr::from_str_with_options::<Value>(doc, crate::yamlio::manifest_options())
         .ok()
         .and_then(|v| v.get("metadata")?.get("annotations")?.as_object().cloned())
         .unwrap_or_default()
@@ -508,11 +508,9 @@ mod tests {
     const HEAD: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n";
 
     fn items_of(o: &Output) -> Vec<Value> {
-        let v: Value = serde_saphyr::from_slice_with_options(
-            &o.stdout,
-            spaces_postrender::yamlio::manifest_options(),
-        )
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+        let v: Value =
+            serde_saphyr::from_slice_with_options(&o.stdout, crate::yamlio::manifest_options())
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
         v["items"].as_array().cloned().unwrap_or_default()
     }
 
