@@ -17,6 +17,7 @@ mod identify_props;
 mod integrity;
 mod integrity_props;
 mod krm;
+mod krm_values;
 mod kube_reading;
 mod namespace_alias;
 mod namespace_first;
