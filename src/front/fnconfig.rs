@@ -622,7 +622,7 @@ fn read_own(obj: &Value, cfg: &mut FnConfig, fields: &mut FieldMap, report: &mut
                     "valuesFiles",
                     fields,
                     report,
-                    "list values files by path, relative to the kustomization directory",
+                    "list values files by path, relative to the kustomization directory (kustomize), the config file's directory (kpt fn render) or the working directory (kpt fn eval, pipes)",
                 )
             }
             "set" | "setString" | "setJson" | "setLiteral" => {
