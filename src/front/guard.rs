@@ -3,7 +3,7 @@
 //! - Standard input under another name: a values path that is standard input (`-`,
 //!   `/dev/stdin`, `/proc/self/fd/0`, a symlink to it) while standard input carries the
 //!   manifests (or a ResourceList) would eat them.
-//! - Paths someone else names (an Argo CD Application's env, a kustomize config's
+//! - Paths someone else names (an Argo CD Application's env, a kustomize or KRM config's
 //!   `valuesFiles`): [`confine`]d to a root after resolving symlinks; URLs and option-like values
 //!   refused; "absent" and "outside" are the same answer.
 //! - Paths the run writes (`--output`, `man --dir`) and `--check`'s file: [`output_file`] and

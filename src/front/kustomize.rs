@@ -138,13 +138,7 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
         report_out(io, &report);
         return EXIT_INVALID;
     }
-    let refused = confine_values_files(&value, io.env);
-    if !refused.is_empty() {
-        report.extend(refused);
-        report_out(io, &report);
-        return EXIT_INVALID;
-    }
-    let outcome = fnconfig::read(&value);
+    let outcome = fnconfig::read_within(&value, &boundary(io.env));
     report.extend(outcome.report.items.clone());
     let (Some(cfg), Some((_, features))) = (outcome.config, outcome.ready) else {
         report_out(io, &report);
@@ -157,12 +151,6 @@ pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     let settings = cfg.settings();
     crate::front::run::postrender(io, &features, &settings, cfg.strict, report, Format::Human)
 }
-
-/// The environment variable that lifts the root-only rule for `valuesFiles`, with kustomize's
-/// own word for it: `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone`. It is set by
-/// whoever runs the build (like kustomize's `--load-restrictor`), never by a kustomization.
-pub const LOAD_RESTRICTOR_ENV: &str = "SPACES_POSTRENDER_LOAD_RESTRICTOR";
-pub const LOAD_RESTRICTIONS_NONE: &str = "LoadRestrictionsNone";
 
 /// The kustomization root: kustomize runs the plugin there and names it in
 /// `KUSTOMIZE_PLUGIN_CONFIG_ROOT`.
@@ -177,49 +165,29 @@ fn kustomization_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 /// kustomize's default `LoadRestrictionsRootOnly` for the config's `valuesFiles`: each must be a
 /// file inside the kustomization root after resolving symlinks (not a URL, not absent; absent
-/// and outside are one answer). `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone` lifts
-/// it, as `kustomize build --load-restrictor LoadRestrictionsNone` does for kustomize's own files.
-fn confine_values_files(
-    value: &serde_json::Value,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Vec<Diagnostic> {
-    use crate::front::guard::{confine, Kind};
-    let files = fnconfig::values_files(value);
-    if files.is_empty() || env(LOAD_RESTRICTOR_ENV).as_deref() == Some(LOAD_RESTRICTIONS_NONE) {
-        return vec![];
+/// and outside are one answer); relative paths are read from the working directory, where
+/// kustomize runs the plugin. `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone` lifts it,
+/// as `kustomize build --load-restrictor LoadRestrictionsNone` does for kustomize's own files.
+fn boundary(env: &dyn Fn(&str) -> Option<String>) -> fnconfig::Boundary {
+    use fnconfig::{Root, LOAD_RESTRICTIONS_NONE, LOAD_RESTRICTOR_ENV};
+    let root = if fnconfig::restrictions_lifted(env) {
+        Root::Lifted
+    } else {
+        match kustomization_root(env) {
+            Some(r) => Root::Inside(r),
+            None => Root::Unresolved(
+                "cannot be checked: the kustomization root (the working directory) cannot be resolved".into(),
+            ),
+        }
+    };
+    fnconfig::Boundary {
+        base: None,
+        root,
+        name: "the kustomization root",
+        hint: format!(
+            "as kustomize's default LoadRestrictionsRootOnly: name a file inside the kustomization's directory by a relative path; to read files elsewhere, whoever runs the build sets {LOAD_RESTRICTOR_ENV}={LOAD_RESTRICTIONS_NONE}"
+        ),
     }
-    let label = match value["metadata"]["name"].as_str() {
-        Some(n) if !n.is_empty() => format!("{} {n}", fnconfig::KIND),
-        _ => fnconfig::KIND.to_string(),
-    };
-    let Some(root) = kustomization_root(env) else {
-        return vec![Diagnostic::error(
-            Code::ConfigFile,
-            "",
-            "cannot resolve the kustomization root (the working directory)",
-        )];
-    };
-    files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let why = confine(&root, f, Kind::File).err()?;
-            Some(
-                Diagnostic::error(
-                    Code::PathRefused,
-                    "",
-                    format!("valuesFiles[{i}] {f:?} {}", why.reason("the kustomization root")),
-                )
-                .at(Some(crate::diag::Origin::Field {
-                    config: label.clone(),
-                    field: format!("valuesFiles[{i}]"),
-                }))
-                .hint(format!(
-                    "as kustomize's default LoadRestrictionsRootOnly: name a file inside the kustomization's directory by a relative path; to read files elsewhere, whoever runs the build sets {LOAD_RESTRICTOR_ENV}={LOAD_RESTRICTIONS_NONE}"
-                )),
-            )
-        })
-        .collect()
 }
 
 /// kustomize's plugin home, as kustomize finds it: `$KUSTOMIZE_PLUGIN_HOME`, else

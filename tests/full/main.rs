@@ -15,6 +15,7 @@ mod e2e_kpt;
 mod e2e_kustomize;
 mod generated_objects;
 mod helm_values_diff;
+mod kpt_values;
 mod kube;
 mod kube_argocd;
 mod kube_helm;

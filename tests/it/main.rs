@@ -18,6 +18,7 @@ mod in_process;
 mod integrity;
 mod integrity_props;
 mod krm;
+mod krm_values;
 mod kube_reading;
 mod namespace_alias;
 mod namespace_first;
