@@ -230,8 +230,8 @@ codes! {
     /// kpt sent only a selection of the package (`--match-kind` and the like): the function
     /// cannot see what it generated before, so it would add it again.
     Selection = "selection", error;
-    /// A path that a configuration names (an Argo CD Application's env, a kustomize config's
-    /// valuesFiles) is refused: empty, a URL, option-like, or not inside the directory it is
+    /// A path that a configuration names (an Argo CD Application's env, the valuesFiles of a
+    /// kustomize config or a KRM function config) is refused: empty, a URL, option-like, or not inside the directory it is
     /// confined to (absent and outside are one answer).
     PathRefused = "path-refused", error;
     /// A tool the command runs (helm) failed or could not be started.
