@@ -356,7 +356,7 @@ pub enum Root {
 }
 
 /// Where a config's relative `valuesFiles` are read from and which directory they must stay
-/// inside (SPEC §3: paths a configuration names stay inside its root; URLs and option-like
+/// inside (paths a configuration names stay inside its root; URLs and option-like
 /// values are refused; absent and outside are one answer). The check itself is
 /// [`guard::confine`].
 #[derive(Debug, Clone)]
@@ -579,7 +579,7 @@ pub fn read_within(obj: &Value, boundary: &Boundary) -> Outcome {
         }
     }
     fields.files = cfg.values_files.clone();
-    // The values are checked even when config fields are wrong: every problem at once (SPEC §3).
+    // The values are checked even when config fields are wrong: every problem at once.
     let ready = if refused {
         None
     } else {
