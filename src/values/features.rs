@@ -10,7 +10,8 @@ use crate::values::{yaml, Loaded};
 use serde::Serialize;
 use serde_json::Value;
 
-pub const ALPHA: &str = "features.alpha";
+/// The values path of the alpha features (`features.alpha`).
+pub use crate::values::versions::ALPHA;
 
 /// The type and format of a flag this tool acts on (the schema says the same: a test compares).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

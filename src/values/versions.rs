@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+/// The values path under which every feature the versions table lists sits.
+pub const ALPHA: &str = "features.alpha";
+
 /// The data file, embedded in the binary.
 pub const DATA_TEXT: &str = include_str!("../../schemas/spaces-versions.json");
 
@@ -239,7 +242,7 @@ pub fn check(values: &Value, origins: &Origins, selected: SpacesVersion) -> Vec<
         let (Some(first), Some(last)) = (with.first(), with.last()) else {
             continue;
         };
-        let path = yaml::join_path(crate::values::features::ALPHA, key);
+        let path = yaml::join_path(ALPHA, key);
         let when = if version_of(last) < version_of(sel) {
             let gone = data()
                 .versions
