@@ -168,9 +168,9 @@ fn kustomization_root(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// and outside are one answer); relative paths are read from the working directory, where
 /// kustomize runs the plugin. `SPACES_POSTRENDER_LOAD_RESTRICTOR=LoadRestrictionsNone` lifts it,
 /// as `kustomize build --load-restrictor LoadRestrictionsNone` does for kustomize's own files.
-fn boundary(env: &dyn Fn(&str) -> Option<String>) -> fnconfig::Boundary {
-    use fnconfig::{Root, LOAD_RESTRICTIONS_NONE, LOAD_RESTRICTOR_ENV};
-    let root = if fnconfig::restrictions_lifted(env) {
+fn boundary(env: &dyn Fn(&str) -> Option<String>) -> crate::front::boundary::Boundary {
+    use crate::front::boundary::{Root, LOAD_RESTRICTIONS_NONE, LOAD_RESTRICTOR_ENV};
+    let root = if crate::front::boundary::restrictions_lifted(env) {
         Root::Lifted
     } else {
         match kustomization_root(env) {
@@ -180,7 +180,7 @@ fn boundary(env: &dyn Fn(&str) -> Option<String>) -> fnconfig::Boundary {
             ),
         }
     };
-    fnconfig::Boundary {
+    crate::front::boundary::Boundary {
         base: None,
         root,
         name: "the kustomization root",

@@ -3,6 +3,7 @@
 //! the core's diagnostics into its output format.
 
 pub mod argocd;
+pub mod boundary;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod fnconfig;
