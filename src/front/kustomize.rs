@@ -53,16 +53,11 @@ fn report_out(io: &mut Io, report: &Report) {
 /// Run as the exec plugin with the config file kustomize wrote.
 pub fn exec_plugin(config_path: &Path, io: &mut Io) -> i32 {
     let mut report = Report::default();
-    if io.stdin_is_terminal {
-        say(
-            io.stderr,
-            &Diagnostic::error(
-                Code::Usage,
-                "",
-                "standard input is a terminal, but the kustomize plugin reads the resources from it",
-            )
-            .hint("let kustomize run it: kubectl kustomize --enable-alpha-plugins DIR"),
-        );
+    if let Some(d) = io.terminal_stdin(
+        "the kustomize plugin reads the resources",
+        "let kustomize run it: kubectl kustomize --enable-alpha-plugins DIR",
+    ) {
+        say(io.stderr, &d);
         return EXIT_USAGE;
     }
     let text = match std::fs::read_to_string(config_path) {

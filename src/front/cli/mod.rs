@@ -377,15 +377,12 @@ pub(crate) fn load_checked(
     stdin_values: bool,
 ) -> Option<(values::Loaded, Features)> {
     let input = args.to_input();
-    if stdin_values && input.reads_stdin() && io.stdin_is_terminal {
-        report.push(
-            Diagnostic::error(
-                Code::Usage,
-                "",
-                "standard input is a terminal, but the values are to be read from it (`-f -` or a --set-file path `-`)",
-            )
-            .hint("pipe the values in (`cat values.yaml | spaces-postrender ... -f -`), or name the file: -f values.yaml"),
-        );
+    let terminal = io.terminal_stdin(
+        "the values (`-f -` or a --set-file path `-`) are to be read",
+        "pipe the values in (`cat values.yaml | spaces-postrender ... -f -`), or name the file: -f values.yaml",
+    );
+    if let Some(d) = terminal.filter(|_| stdin_values && input.reads_stdin()) {
+        report.push(d);
         return None;
     }
     let stdin_text = if stdin_values && input.reads_stdin() {

@@ -18,16 +18,11 @@ pub(super) fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
 }
 
 pub(super) fn krm(io: &mut Io) -> i32 {
-    if io.stdin_is_terminal {
-        say(
-            io.stderr,
-            &Diagnostic::error(
-                Code::Usage,
-                "",
-                "standard input is a terminal, but the KRM function reads a ResourceList from it",
-            )
-            .hint("pipe one in (`kpt fn source PKG --fn-config CONFIG | spaces-postrender krm`), or let kpt run it (`kpt fn eval PKG --exec spaces-postrender --fn-config CONFIG`)"),
-        );
+    if let Some(d) = io.terminal_stdin(
+        "the KRM function reads a ResourceList",
+        "pipe one in (`kpt fn source PKG --fn-config CONFIG | spaces-postrender krm`), or let kpt run it (`kpt fn eval PKG --exec spaces-postrender --fn-config CONFIG`)",
+    ) {
+        say(io.stderr, &d);
         return EXIT_USAGE;
     }
     let mut input = Vec::new();
@@ -60,9 +55,11 @@ fn has_run_options(run: &RunArgs) -> bool {
 /// and under Helm 4 a failure is reported through Helm's own error (see [`crate::front::helm4`]).
 /// Both are decided by the first document with content, which is all that is read ahead.
 pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
-    if io.stdin_is_terminal {
-        return crate::front::run::fail(io, Diagnostic::error(Code::Usage, "", "standard input is a terminal, but post-render mode reads the rendered manifests from it")
-            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone"), run.diagnostics, false);
+    if let Some(d) = io.terminal_stdin(
+        "post-render mode reads the rendered manifests",
+        "pipe them in (`helm template spaces <chart> | spaces-postrender ...`), or run `spaces-postrender generate ...` for the generated objects alone",
+    ) {
+        return crate::front::run::fail(io, d, run.diagnostics, false);
     }
     let head = match crate::front::sniff::read_head(&mut *io.stdin) {
         Ok(h) => h,

@@ -30,17 +30,14 @@ pub(super) fn why(io: &mut Io, run: &RunArgs, input: Option<&str>, format: WhyFo
         print_report(io, &report, run.diagnostics, false);
         return EXIT_INVALID;
     }
-    if io.stdin_is_terminal
-        && input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i))
+    let terminal = io.terminal_stdin(
+        "--input - reads the rendered manifests",
+        "pipe them in (`helm template spaces <chart> | spaces-postrender why ...`), or leave out --input to explain the values alone",
+    );
+    if let Some(d) =
+        terminal.filter(|_| input.is_some_and(|i| crate::front::guard::names_stdin(io.stdin_id, i)))
     {
-        report.push(
-            Diagnostic::error(
-                Code::Usage,
-                "",
-                "standard input is a terminal, but --input - reads the rendered manifests from it",
-            )
-            .hint("pipe them in (`helm template spaces <chart> | spaces-postrender why ...`), or leave out --input to explain the values alone"),
-        );
+        report.push(d);
         print_report(io, &report, run.diagnostics, false);
         return report.exit_code();
     }
