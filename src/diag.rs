@@ -355,24 +355,37 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Exit codes, with what each means and what standard output holds then. The reference page of
-/// the commands prints this table.
-pub const EXIT_CODES: [(i32, &str, &str); 3] = [
-    (
-        crate::EXIT_OK,
-        "success (warnings allowed)",
-        "the result (manifests, a report that is the command's output)",
-    ),
-    (
-        crate::EXIT_INVALID,
-        "invalid values or input, a stale or missing golden file, a failed read or write",
-        "nothing a caller could apply (`validate`: its JSON or SARIF report)",
-    ),
-    (
-        crate::EXIT_USAGE,
-        "the command line itself is wrong: an unknown flag, a malformed argument, an output path that is an input, a terminal where input is read",
-        "nothing (`validate`: its JSON or SARIF report)",
-    ),
+/// One exit code: its number, a few words (the `--help` examples' line), what it means and what
+/// standard output holds then.
+#[derive(Debug, Clone, Copy)]
+pub struct ExitCode {
+    pub code: i32,
+    pub short: &'static str,
+    pub meaning: &'static str,
+    pub stdout: &'static str,
+}
+
+/// Every exit code. The reference page of the commands prints this table, and `--help` its
+/// short words.
+pub const EXIT_CODES: [ExitCode; 3] = [
+    ExitCode {
+        code: crate::EXIT_OK,
+        short: "success (warnings allowed)",
+        meaning: "success (warnings allowed)",
+        stdout: "the result (manifests, a report that is the command's output)",
+    },
+    ExitCode {
+        code: crate::EXIT_INVALID,
+        short: "invalid values or input",
+        meaning: "invalid values or input, a stale or missing golden file, a failed read or write",
+        stdout: "nothing a caller could apply (`validate`: its JSON or SARIF report)",
+    },
+    ExitCode {
+        code: crate::EXIT_USAGE,
+        short: "usage error",
+        meaning: "the command line itself is wrong: an unknown flag, a malformed argument, an output path that is an input, a terminal where input is read",
+        stdout: "nothing (`validate`: its JSON or SARIF report)",
+    },
 ];
 
 /// A set of diagnostics, in the order they were found, with `--strict` applied.

@@ -153,7 +153,7 @@ fn main() {
                     let mut out = std::io::stdout();
                     if top_level_help(&args, &e) {
                         // Verbatim: commands that can be pasted at any terminal width.
-                        writeln!(out, "\n{}", front::cli::EXAMPLES)?;
+                        writeln!(out, "\n{}", front::cli::examples())?;
                     }
                     out.flush()
                 });

@@ -100,7 +100,13 @@ fn commands_page() {
          The same for every command (`spaces_postrender::diag::EXIT_CODES`):\n\n\
          | exit | meaning | stdout |\n|---|---|---|\n",
     );
-    for (code, meaning, stdout) in spaces_postrender::diag::EXIT_CODES {
+    for spaces_postrender::diag::ExitCode {
+        code,
+        meaning,
+        stdout,
+        ..
+    } in spaces_postrender::diag::EXIT_CODES
+    {
         page.push_str(&format!(
             "| {code} | {} | {} |\n",
             cell(meaning),

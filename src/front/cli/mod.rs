@@ -19,8 +19,9 @@ use crate::{EXIT_INVALID, EXIT_OK};
 use clap::{Args, Parser, Subcommand};
 
 /// Printed after the top-level help by `main.rs` exactly as written (clap would wrap its lines
-/// at the terminal width, and a wrapped command cannot be pasted), and in the man page.
-pub const EXAMPLES: &str = "\
+/// at the terminal width, and a wrapped command cannot be pasted), and in the man page; see
+/// [`examples`].
+const EXAMPLES: &str = "\
 Examples:
   # Helm 3 post-renderer (the values file is the one given to helm):
   helm upgrade --install spaces <chart> -n upbound-system -f values.yaml \\
@@ -38,9 +39,16 @@ Examples:
 
   # Check values and see what the tool read:
   spaces-postrender validate -f values.yaml --show-values
-  spaces-postrender explain features.alpha.argocdPlugin
+  spaces-postrender explain features.alpha.argocdPlugin";
 
-Exit codes: 0 success (warnings allowed), 1 invalid values or input, 2 usage error.";
+/// The examples, then the exit codes' line from [`crate::diag::EXIT_CODES`].
+pub fn examples() -> String {
+    let codes: Vec<String> = crate::diag::EXIT_CODES
+        .iter()
+        .map(|e| format!("{} {}", e.code, e.short))
+        .collect();
+    format!("{EXAMPLES}\n\nExit codes: {}.", codes.join(", "))
+}
 
 impl Cli {
     /// Parse like clap's `try_parse_from`, and note whether any post-render option was given
@@ -468,7 +476,7 @@ fn man(io: &mut Io, dir: Option<&std::path::Path>) -> i32 {
     // No `help` page: `man` documents the subcommands themselves.
     let mut cmd = <Cli as clap::CommandFactory>::command()
         .disable_help_subcommand(true)
-        .after_help(EXAMPLES);
+        .after_help(examples());
     let Some(d) = dir else {
         return match clap_mangen::Man::new(cmd).render(io.stdout) {
             Ok(()) => EXIT_OK,
