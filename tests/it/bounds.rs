@@ -129,3 +129,46 @@ fn a_comment_before_an_item_stays_when_the_item_before_is_removed() {
         o.stdout
     );
 }
+
+/// Issue "Integrity III", item 11, as reported (with 100,000 copies instead of a million):
+/// `--target control-plane` with eso on and many copies of the planned Namespace in the input.
+/// The copies are skipped and counted, not kept: one info line says so, with the count; the
+/// same in KRM mode (one result).
+#[test]
+fn copies_of_the_planned_namespace_are_counted_and_said_once() {
+    const N: usize = 100_000;
+    let ns = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: external-secrets\n";
+    let input = ns.repeat(N);
+    let args = [
+        "--target",
+        "control-plane",
+        "--set",
+        "features.alpha.eso.enabled=true",
+    ];
+    let o = run_out(&args, input.as_bytes(), &[]);
+    assert_eq!(o.code, 0, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(
+        o.stdout == input,
+        "the input is not passed through unchanged"
+    );
+    let lines: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("namespace-present"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(lines[0].contains(&format!("{N} copies")), "{}", lines[0]);
+    // KRM: one result about them.
+    let item = "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: external-secrets\n";
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n    annotations:\n      spaces-postrender.dev/target: control-plane\n  data:\n    features.alpha.eso.enabled: \"true\"\nitems:\n{}", item.repeat(N));
+    let o = run_out(&[], list.as_bytes(), &[]);
+    assert_eq!(o.code, 0, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert_eq!(
+        o.stdout.matches("already has Namespace").count(),
+        1,
+        "{}",
+        &o.stdout[o.stdout.len().saturating_sub(3000)..]
+    );
+    assert!(o.stdout.contains(&format!("{N} copies")));
+    assert!(o.stdout.contains(&format!("items:\n{}", item.repeat(N))));
+}

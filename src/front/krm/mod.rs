@@ -33,6 +33,7 @@ use spaces_postrender::values::features::Features;
 use spaces_postrender::{EXIT_INVALID, EXIT_OK};
 
 pub const KIND: &str = "ResourceList";
+use spaces_postrender::k8s::KPT_PACKAGE_PATH;
 use spaces_postrender::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
 /// The ResourceList versions of the KRM functions spec (`v1alpha1` from older orchestrators).
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1"];
@@ -383,7 +384,28 @@ fn generate(
     // The items as a manifest stream, one document each, through the same scan and decision
     // as post-render (identity, controller subject, conflicts, stale output).
     let items = &ctx.layout.items;
-    let prepared = pipeline::prepare(
+    // Under `kpt fn render` the list also holds the subpackages' objects, each marked with its
+    // package's path (as is the functionConfig with this package's): what a subpackage's own
+    // pipeline generated is that package's, not stale output of this run.
+    let package = ctx.config.as_ref().and_then(|c| {
+        c.get("metadata")?
+            .get("annotations")?
+            .get(KPT_PACKAGE_PATH)?
+            .as_str()
+    });
+    let other_package = |document: usize| -> bool {
+        let Some(package) = package else {
+            return false;
+        };
+        items.get(document.wrapping_sub(1)).is_some_and(|it| {
+            it.doc.contains(KPT_PACKAGE_PATH)
+                && annotations(&it.doc)
+                    .get(KPT_PACKAGE_PATH)
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p != package)
+        })
+    };
+    let prepared = pipeline::prepare_in(
         ItemStream {
             items: items.iter(),
             pending: &[],
@@ -393,6 +415,7 @@ fn generate(
         settings,
         features,
         "the ResourceList",
+        &other_package,
     );
     let Prepared { scan, decision } = match prepared {
         Ok(p) => p,
