@@ -764,6 +764,39 @@ mod tests {
         }
     }
 
+    /// In a document of another package (it holds that package's generated output), only the
+    /// marker-labelled objects are that package's output; an object beside them without the
+    /// marker is an ordinary input object (a conflict names no other pipeline).
+    #[test]
+    fn only_marked_objects_of_another_package_are_its_output() {
+        let input = ValuesInput {
+            set: vec!["features.alpha.argocdPlugin.enabled=true".into()],
+            ..Default::default()
+        };
+        let f = Features::from_values(&values::load(&input, None).expect("values")).0;
+        let w = Wanted::new(&f, Target::Space);
+        let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {name: spaces-argocd-plugin, namespace: argocd}\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: RoleBinding\n  metadata:\n    name: spaces-argocd-plugin\n    namespace: argocd\n    labels: {spaces-postrender.dev/generated: \"true\"}\n";
+        let scan = scan_input_in(
+            list.as_bytes(),
+            &mut Vec::new(),
+            &w,
+            "in",
+            u64::MAX,
+            &|_| true,
+        )
+        .map_err(|f| f.errors)
+        .expect("scan");
+        let flags: Vec<(&str, bool, bool)> = scan
+            .seen
+            .iter()
+            .map(|s| (s.obj.kind.as_deref().unwrap_or(""), s.own, s.other_package))
+            .collect();
+        assert_eq!(
+            flags,
+            [("Role", false, false), ("RoleBinding", false, true)]
+        );
+    }
+
     /// The scan keeps only objects that may collide with a planned identity: a narrower filter
     /// would miss conflicts, a wider one would let memory grow with the stream (2M Namespaces).
     #[test]

@@ -439,9 +439,9 @@ fn generate(
         let Some(package) = package else {
             return false;
         };
+        // (An index past the items has no text: `raw` and `doc` give "".)
         let i = document.wrapping_sub(1);
-        i < items.len()
-            && ctx.layout.raw(i).contains(KPT_PACKAGE_PATH)
+        ctx.layout.raw(i).contains(KPT_PACKAGE_PATH)
             && annotations(&ctx.layout.doc(i))
                 .get(KPT_PACKAGE_PATH)
                 .and_then(Value::as_str)
