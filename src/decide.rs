@@ -274,6 +274,15 @@ impl Place {
     }
 }
 
+/// ` (N copies)` after an object the input holds more than once; nothing for one.
+fn copies(n: usize) -> String {
+    if n > 1 {
+        format!(" ({n} copies)")
+    } else {
+        String::new()
+    }
+}
+
 /// Decide the plan once the input is scanned; report identity conflicts. The subject is
 /// resolved for every run (`why` shows it) but checked only when a planned object binds it.
 pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision, Vec<Diagnostic>> {
@@ -290,7 +299,7 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
     let mut removed = scan.removed.clone();
     for s in scan.seen.iter().filter(|s| s.own) {
         if !plan.objects.iter().any(|p| same(p, &s.obj)) {
-            removed.note(&s.obj);
+            removed.note_copies(&s.obj, s.copies);
         }
     }
     for (i, p) in plan.objects.iter().enumerate() {
@@ -305,30 +314,40 @@ pub fn decide(settings: &Settings, f: &Features, scan: &Scan) -> Result<Decision
                         Code::NamespacePresent,
                         "",
                         format!(
-                            "the input already has Namespace {:?}; not generating it again",
-                            p.name
+                            "the input already has Namespace {:?}{}; not generating it again",
+                            p.name,
+                            copies(s.copies)
                         ),
                     )
                     .at(Some(origin)),
                 );
             } else {
                 let ns = p.namespace.as_deref().unwrap_or("");
+                let (whose, hint) = if s.other_package {
+                    (
+                        "generated for another package by its own pipeline",
+                        "turn the feature off in the functionConfig of one of the two packages",
+                    )
+                } else {
+                    ("not made by spaces-postrender", "remove one of them: drop the chart's object, or turn the feature off in values")
+                };
                 errors.push(
                     Diagnostic::error(
                         Code::Conflict,
                         "",
                         format!(
-                            "the input already has {} {}/{} (not made by spaces-postrender), and spaces-postrender would generate {} {}/{}",
+                            "the input already has {} {}/{}{} ({whose}), and spaces-postrender would generate {} {}/{}",
                             p.kind,
                             o.namespace.as_deref().unwrap_or("<release namespace>"),
                             p.name,
+                            copies(s.copies),
                             p.kind,
                             ns,
                             p.name
                         ),
                     )
                     .at(Some(origin))
-                    .hint("remove one of them: drop the chart's object, or turn the feature off in values"),
+                    .hint(hint),
                 );
             }
         }

@@ -20,7 +20,9 @@ pub const HELM_RESOURCE_POLICY: &str = "helm.sh/resource-policy";
 /// Argo CD's per-object sync options (`Prune=false,Delete=false`: never pruned or deleted).
 pub const ARGOCD_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
 /// What kpt puts on a function's config under `kpt fn render`: the package's absolute path,
-/// and the file's path in the package (internal and public spellings).
+/// and the file's path in the package (internal and public spellings). The package path is
+/// also on every item (a subpackage's objects, and what its own pipeline generated, carry the
+/// subpackage's).
 pub const KPT_PACKAGE_PATH: &str = "internal.config.kubernetes.io/package-path";
 pub const KRM_INTERNAL_PATH: &str = "internal.config.kubernetes.io/path";
 pub const KRM_PATH: &str = "config.kubernetes.io/path";

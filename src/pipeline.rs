@@ -7,7 +7,7 @@ use crate::decide::{decide, Decision, Place};
 use crate::diag::{Code, Diagnostic};
 use crate::plan::Target;
 use crate::render;
-use crate::scan::{input_origin, scan_input, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
+use crate::scan::{input_origin, scan_input_in, Scan, ScanFailed, Wanted, PARALLEL_AFTER};
 use crate::spool::Spool;
 use crate::values::features::Features;
 use std::io::{self, Read, Write};
@@ -45,8 +45,21 @@ pub fn prepare(
     f: &Features,
     source: &str,
 ) -> Result<Prepared, Vec<Diagnostic>> {
+    prepare_in(input, out, settings, f, source, &|_| false)
+}
+
+/// [`prepare`] for a run that answers for one package of several: `other_package(document)`
+/// says whether an input document belongs to another package (see [`crate::scan::scan_input_in`]).
+pub fn prepare_in(
+    input: impl Read,
+    out: &mut dyn Write,
+    settings: &Settings,
+    f: &Features,
+    source: &str,
+    other_package: &dyn Fn(usize) -> bool,
+) -> Result<Prepared, Vec<Diagnostic>> {
     let wanted = Wanted::new(f, settings.target);
-    match scan_input(input, out, &wanted, source, PARALLEL_AFTER) {
+    match scan_input_in(input, out, &wanted, source, PARALLEL_AFTER, other_package) {
         Ok(scan) => decide(settings, f, &scan).map(|decision| Prepared { scan, decision }),
         Err(ScanFailed { scan, mut errors }) => {
             if let Err(more) = decide(settings, f, &scan) {

@@ -33,6 +33,13 @@ pub(crate) struct Seen {
     /// Stale output of an earlier run (the marker label on an identity the tool generates):
     /// its document was dropped and the object is generated again, or said removed.
     pub(crate) own: bool,
+    /// It carries the marker but belongs to another package (a kpt subpackage whose own
+    /// pipeline generated it): the input's, not stale output of this run.
+    pub(crate) other_package: bool,
+    /// How many input objects have this identity (and the same `own` and `other_package`):
+    /// the first is kept here, the others only counted (SPEC §5: copies of a planned object
+    /// do not make memory grow).
+    pub(crate) copies: usize,
 }
 
 /// How many names an info about removed objects lists before "and N more".
@@ -48,7 +55,12 @@ pub struct Removed {
 
 impl Removed {
     pub(crate) fn note(&mut self, o: &Object) {
-        self.count += 1;
+        self.note_copies(o, 1);
+    }
+
+    /// `copies` objects with the identity of `o` (named once).
+    pub(crate) fn note_copies(&mut self, o: &Object, copies: usize) {
+        self.count += copies;
         if self.names.len() < NAMED_AT_MOST {
             self.names.push(describe(o));
         }
@@ -215,7 +227,22 @@ struct Scanner<'o> {
     /// is a Kubernetes object.
     first_mapping: Option<DocAt>,
     any_object: bool,
+    /// Whether a document belongs to another package than the run's (see
+    /// [`scan_input_in`]); asked only about documents with marker-labelled objects.
+    other_package: &'o dyn Fn(usize) -> bool,
+    /// Where each identity of `scan.seen` is: a copy of one already there is only counted.
+    seen_at: std::collections::HashMap<SeenKey, usize>,
 }
+
+/// The identity of a [`Seen`] object, and whether it is stale output (here or elsewhere).
+type SeenKey = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+    bool,
+);
 
 /// Nodes that alias expansion may add to a whole stream (each document is also held to
 /// Kubernetes' own limit on its share of aliases): the budget is the stream's, so that many
@@ -277,10 +304,14 @@ impl Scanner<'_> {
         }
         self.scan.objects += info.objects;
         self.scan.hooks += info.hooks;
+        // Output of a run for another package (a kpt subpackage's pipeline) is not stale output
+        // of this one: it stays, as any object of the input does.
+        let other_package = info.own > 0 && (self.other_package)(at.index);
+        let own_here = if other_package { 0 } else { info.own };
         // Only a document made entirely of the tool's own stale objects is dropped: an object
         // inside a List (or beside others) cannot be taken out without rewriting its neighbours.
-        let drop_doc = info.objects > 0 && info.own == info.objects;
-        if info.own > 0 && !drop_doc {
+        let drop_doc = info.objects > 0 && own_here == info.objects;
+        if own_here > 0 && !drop_doc {
             let own: Vec<String> = info
                 .relevant
                 .iter()
@@ -318,15 +349,31 @@ impl Scanner<'_> {
                     self.scan.other_controller = Some(d);
                 }
             }
-            let own = is_own(o);
+            let own = is_own(o) && !other_package;
             if self.wanted.matches(o) {
-                self.scan.seen.push(Seen {
-                    obj: o.clone(),
-                    document: at.index,
-                    line: at.line,
-                    source: stream::source_comment(bytes),
+                let elsewhere = other_package && is_own(o);
+                let key = (
+                    o.group().to_string(),
+                    o.kind.clone(),
+                    o.namespace.clone(),
+                    o.name.clone(),
                     own,
-                });
+                    elsewhere,
+                );
+                if let Some(&k) = self.seen_at.get(&key) {
+                    self.scan.seen[k].copies += 1;
+                } else {
+                    self.seen_at.insert(key, self.scan.seen.len());
+                    self.scan.seen.push(Seen {
+                        obj: o.clone(),
+                        document: at.index,
+                        line: at.line,
+                        source: stream::source_comment(bytes),
+                        own,
+                        other_package: elsewhere,
+                        copies: 1,
+                    });
+                }
             } else if own && drop_doc {
                 self.scan.removed.note(o);
             }
@@ -450,6 +497,21 @@ pub fn scan_input(
     source: &str,
     parallel_after: u64,
 ) -> Result<Scan, ScanFailed> {
+    scan_input_in(input, out, wanted, source, parallel_after, &|_| false)
+}
+
+/// [`scan_input`] for a run that answers for one package of several (a KRM function under
+/// `kpt fn render`, which also sends the subpackages' objects): `other_package(document)` says
+/// whether an input document belongs to another package. Marker-labelled objects there are
+/// another run's output, not stale output of this one, so they are kept and never removed.
+pub fn scan_input_in(
+    input: impl Read,
+    out: &mut dyn Write,
+    wanted: &Wanted,
+    source: &str,
+    parallel_after: u64,
+    other_package: &dyn Fn(usize) -> bool,
+) -> Result<Scan, ScanFailed> {
     let mut sp = Splitter::new(input);
     let mut st = Scanner {
         out,
@@ -461,6 +523,8 @@ pub fn scan_input(
         alias_budget: STREAM_ALIAS_BUDGET,
         first_mapping: None,
         any_object: false,
+        other_package,
+        seen_at: Default::default(),
     };
     let mut more = true;
     while more && sp.total_bytes <= parallel_after {
@@ -653,6 +717,66 @@ mod tests {
             name: Some(name.into()),
             ..Default::default()
         }
+    }
+
+    /// Copies of an object with a planned identity are counted in the first one's entry, so
+    /// memory does not grow with them (a million copies of the ESO Namespace held 557 MB).
+    #[test]
+    fn copies_of_a_planned_identity_are_counted_not_kept() {
+        let input = ValuesInput {
+            set: vec!["features.alpha.eso.enabled=true".into()],
+            ..Default::default()
+        };
+        let f = Features::from_values(&values::load(&input, None).expect("values")).0;
+        let w = Wanted::new(&f, Target::ControlPlane);
+        let ns = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: external-secrets\n";
+        let mut out = Vec::new();
+        for parallel_after in [0, u64::MAX] {
+            let scan = scan_input(
+                ns.repeat(3000).as_bytes(),
+                &mut out,
+                &w,
+                "in",
+                parallel_after,
+            )
+            .map_err(|f| f.errors)
+            .expect("scan");
+            assert_eq!(scan.seen.len(), 1);
+            assert_eq!((scan.seen[0].copies, scan.seen[0].document), (3000, 1));
+        }
+    }
+
+    /// In a document of another package (it holds that package's generated output), only the
+    /// marker-labelled objects are that package's output; an object beside them without the
+    /// marker is an ordinary input object (a conflict names no other pipeline).
+    #[test]
+    fn only_marked_objects_of_another_package_are_its_output() {
+        let input = ValuesInput {
+            set: vec!["features.alpha.argocdPlugin.enabled=true".into()],
+            ..Default::default()
+        };
+        let f = Features::from_values(&values::load(&input, None).expect("values")).0;
+        let w = Wanted::new(&f, Target::Space);
+        let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: Role\n  metadata: {name: spaces-argocd-plugin, namespace: argocd}\n- apiVersion: rbac.authorization.k8s.io/v1\n  kind: RoleBinding\n  metadata:\n    name: spaces-argocd-plugin\n    namespace: argocd\n    labels: {spaces-postrender.dev/generated: \"true\"}\n";
+        let scan = scan_input_in(
+            list.as_bytes(),
+            &mut Vec::new(),
+            &w,
+            "in",
+            u64::MAX,
+            &|_| true,
+        )
+        .map_err(|f| f.errors)
+        .expect("scan");
+        let flags: Vec<(&str, bool, bool)> = scan
+            .seen
+            .iter()
+            .map(|s| (s.obj.kind.as_deref().unwrap_or(""), s.own, s.other_package))
+            .collect();
+        assert_eq!(
+            flags,
+            [("Role", false, false), ("RoleBinding", false, true)]
+        );
     }
 
     /// The scan keeps only objects that may collide with a planned identity: a narrower filter

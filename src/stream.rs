@@ -59,6 +59,8 @@ pub struct Splitter<R> {
     /// Bytes handed out so far.
     pub total_bytes: u64,
     finished: bool,
+    /// Keep every byte read from the start (see [`Splitter::keeping`]).
+    keep: bool,
 }
 
 impl<R: Read> Splitter<R> {
@@ -74,13 +76,38 @@ impl<R: Read> Splitter<R> {
             line: 1,
             total_bytes: 0,
             finished: false,
+            keep: false,
         }
+    }
+
+    /// A splitter that keeps every byte it reads, from the start of the stream, for
+    /// [`Splitter::into_read`]: a reader that looks at the first documents before deciding what
+    /// to do with the stream then has them without a second copy.
+    pub fn keeping(reader: R) -> Self {
+        Splitter {
+            keep: true,
+            ..Splitter::new(reader)
+        }
+    }
+
+    /// Every byte read so far, from the start of the stream (a [`Splitter::keeping`] one; for
+    /// another, from the start of the current document).
+    pub fn into_read(self) -> Vec<u8> {
+        let mut buf = self.buf;
+        buf.truncate(self.end);
+        if !self.keep {
+            buf.drain(..self.start);
+        }
+        buf
     }
 
     /// Read more: first move the current document to the front when that frees enough room,
     /// then grow the buffer only when the document fills it.
     fn fill(&mut self) -> io::Result<()> {
-        if self.start > 0 && (self.start >= self.end / 2 || self.buf.len() - self.end < CHUNK / 4) {
+        if !self.keep
+            && self.start > 0
+            && (self.start >= self.end / 2 || self.buf.len() - self.end < CHUNK / 4)
+        {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.scan -= self.start;

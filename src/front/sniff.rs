@@ -28,23 +28,6 @@ impl Head {
     }
 }
 
-/// Copies what it reads.
-struct Tee<'a> {
-    inner: &'a mut dyn Read,
-    copy: Vec<u8>,
-}
-
-impl Read for Tee<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.copy
-            .try_reserve(n)
-            .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "out of memory"))?;
-        self.copy.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// Whether a document holds anything but blank lines, comments, document markers and
 /// directives.
 fn has_content(doc: &[u8]) -> bool {
@@ -61,29 +44,26 @@ fn has_content(doc: &[u8]) -> bool {
 }
 
 /// Read until the first document with content is complete (or the input ends). Memory is
-/// bounded by that document plus one read.
+/// bounded by that document plus one read: the splitter's buffer is the only copy, and it
+/// becomes [`Head::bytes`].
 pub fn read_head(input: &mut dyn Read) -> io::Result<Head> {
-    let mut tee = Tee {
-        inner: input,
-        copy: Vec::new(),
-    };
     let mut first = None;
-    {
-        let mut sp = Splitter::new(&mut tee);
-        let mut offset = 0usize;
-        while let Some(d) = sp.next_doc()? {
-            let (start, len) = (offset, d.bytes.len());
-            offset += len;
-            if has_content(d.bytes) {
-                first = Some(start..start + len);
-                break;
-            }
+    let mut sp = Splitter::keeping(input);
+    let mut offset = 0usize;
+    while let Some(d) = sp.next_doc()? {
+        let (start, len) = (offset, d.bytes.len());
+        offset += len;
+        if has_content(d.bytes) {
+            first = Some(start..start + len);
+            break;
         }
     }
-    Ok(Head {
-        bytes: tee.copy,
-        first,
-    })
+    let mut bytes = sp.into_read();
+    // A large first document (a whole ResourceList) leaves the buffer up to twice its size.
+    if bytes.capacity() - bytes.len() > 1 << 20 {
+        bytes.shrink_to_fit();
+    }
+    Ok(Head { bytes, first })
 }
 
 /// The top-level `apiVersion` and `kind` of a YAML document, read with the YAML parser (a

@@ -1108,3 +1108,110 @@ fn pipe_source_function_sink_matches_an_identity_pipe() {
         &CM_GENERATED,
     );
 }
+
+/// A subpackage `eso/` whose own pipeline generates the ESO Namespace (a ConfigMap config:
+/// target control-plane, eso on), under the fixture package with `root_config`'s pipeline.
+fn package_with_eso_subpackage(w: &Work, name: &str, root_config: &str) -> PathBuf {
+    let pkg = w.package(name, false);
+    add_pipeline(&pkg, &bin(), root_config);
+    let sub = pkg.join("eso");
+    std::fs::create_dir_all(&sub).unwrap_or_else(|e| panic!("{e}"));
+    let write = |file: &str, text: &str| {
+        std::fs::write(sub.join(file), text).unwrap_or_else(|e| panic!("{e}"))
+    };
+    write(
+        "Kptfile",
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: eso\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
+    );
+    write(
+        "eso-values.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eso-values\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n    spaces-postrender.dev/target: control-plane\ndata:\n  features.alpha.eso.enabled: \"true\"\n",
+    );
+    write(
+        "chart.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eso-chart\n  namespace: external-secrets\ndata:\n  a: b\n",
+    );
+    add_pipeline(&sub, &bin(), "eso-values.yaml");
+    pkg
+}
+
+/// The objects of the package's files: (file, kind, namespace, name).
+fn objects_by_file(pkg: &Path) -> Vec<(String, String, String, String)> {
+    let mut v = vec![];
+    for (path, bytes) in tree(pkg).iter().filter(|(p, _)| is_krm_file(p)) {
+        for o in yaml_docs(bytes, path) {
+            let (k, ns, n) = kind_ns_name(&o);
+            v.push((path.clone(), k, ns, n));
+        }
+    }
+    v
+}
+
+#[test]
+fn render_keeps_the_namespace_a_subpackage_pipeline_generated() {
+    // Issue "Integrity III", item 14, as reported: under `kpt fn render` the subpackage's
+    // pipeline runs first and generates the ESO Namespace; the root package's run then gets the
+    // subpackage's objects too (kpt marks each with internal.config.kubernetes.io/package-path)
+    // and must not remove that Namespace as stale output of its own.
+    let w = Work::new();
+    let pkg = package_with_eso_subpackage(&w, "pkg", CM_CONFIG);
+    let results = w.path("results");
+    let render = [
+        "fn",
+        "render",
+        ".",
+        "--allow-exec",
+        "--results-dir",
+        s(&results),
+    ];
+    let out = kpt_in(&pkg, &render);
+    ok("kpt fn render with a subpackage", &out);
+    let objects = objects_by_file(&pkg);
+    let has = |file_prefix: &str, kind: &str, name: &str| {
+        objects
+            .iter()
+            .any(|(f, k, _, n)| f.starts_with(file_prefix) && k == kind && n == name)
+    };
+    assert!(
+        has("eso/", "Namespace", "external-secrets"),
+        "the subpackage's generated Namespace is gone: {objects:?}\n{}",
+        output_text(&out)
+    );
+    for (kind, _, name) in CM_GENERATED {
+        assert!(has("", kind, name), "{kind} {name} missing: {objects:?}");
+    }
+    let list = results_file(&results);
+    let text = list.to_string();
+    assert!(!text.contains("removed"), "a removal was reported: {list}");
+    // A second render changes nothing.
+    let first = tree(&pkg);
+    ok("second kpt fn render", &kpt_in(&pkg, &render));
+    assert_same_tree(
+        "kpt fn render with a subpackage, second run",
+        &first,
+        &tree(&pkg),
+    );
+}
+
+#[test]
+fn render_does_not_generate_again_what_a_subpackage_pipeline_generated() {
+    // The root's config plans the same Namespace: the subpackage's copy is in the package, so
+    // the root's run skips it (an info), and neither copy is removed or doubled.
+    let w = Work::new();
+    let pkg = package_with_eso_subpackage(&w, "pkg", "eso-root.yaml");
+    std::fs::write(
+        pkg.join("eso-root.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: eso-root\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n    spaces-postrender.dev/target: control-plane\ndata:\n  features.alpha.eso.enabled: \"true\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = kpt_in(&pkg, &["fn", "render", ".", "--allow-exec"]);
+    ok("kpt fn render, both packages plan the Namespace", &out);
+    let namespaces: Vec<_> = objects_by_file(&pkg)
+        .into_iter()
+        .filter(|(_, k, _, n)| k == "Namespace" && n == "external-secrets")
+        .collect();
+    assert_eq!(namespaces.len(), 1, "{namespaces:?}\n{}", output_text(&out));
+    assert!(namespaces[0].0.starts_with("eso/"), "{namespaces:?}");
+    let text = output_text(&out);
+    assert!(text.contains("already has Namespace"), "{text}");
+}

@@ -129,3 +129,113 @@ fn a_comment_before_an_item_stays_when_the_item_before_is_removed() {
         o.stdout
     );
 }
+
+/// Issue "Integrity III", item 11, as reported (with 100,000 copies instead of a million):
+/// `--target control-plane` with eso on and many copies of the planned Namespace in the input.
+/// The copies are skipped and counted, not kept: one info line says so, with the count; the
+/// same in KRM mode (one result).
+#[test]
+fn copies_of_the_planned_namespace_are_counted_and_said_once() {
+    const N: usize = 100_000;
+    let ns = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: external-secrets\n";
+    let input = ns.repeat(N);
+    let args = [
+        "--target",
+        "control-plane",
+        "--set",
+        "features.alpha.eso.enabled=true",
+    ];
+    let o = run_out(&args, input.as_bytes(), &[]);
+    assert_eq!(o.code, 0, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(
+        o.stdout == input,
+        "the input is not passed through unchanged"
+    );
+    let lines: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("namespace-present"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert!(lines[0].contains(&format!("{N} copies")), "{}", lines[0]);
+    // KRM: one result about them.
+    let item = "- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: external-secrets\n";
+    let list = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n    annotations:\n      spaces-postrender.dev/target: control-plane\n  data:\n    features.alpha.eso.enabled: \"true\"\nitems:\n{}", item.repeat(N));
+    let o = run_out(&[], list.as_bytes(), &[]);
+    assert_eq!(o.code, 0, "{}", &o.stderr[..o.stderr.len().min(2000)]);
+    assert_eq!(
+        o.stdout.matches("already has Namespace").count(),
+        1,
+        "{}",
+        &o.stdout[o.stdout.len().saturating_sub(3000)..]
+    );
+    assert!(o.stdout.contains(&format!("{N} copies")));
+    assert!(o.stdout.contains(&format!("items:\n{}", item.repeat(N))));
+}
+
+/// A ResourceList of `n` ConfigMap items (about 630 bytes each), as kpt writes one.
+fn big_resource_list(n: usize) -> String {
+    let mut s = String::with_capacity(n * 640 + 512);
+    s.push_str("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+    for i in 0..n {
+        s.push_str(&format!("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-{i}\n    namespace: default\n    annotations:\n      config.kubernetes.io/index: \"{i}\"\n      internal.config.kubernetes.io/path: cm-{i}.yaml\n  data:\n"));
+        for j in 0..8 {
+            s.push_str(&format!(
+                "    key-{j}: value-{i}-{j}-abcdefghijklmnopqrstuvwxyz\n"
+            ));
+        }
+    }
+    s.push_str("functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    features.alpha.argocdPlugin.enabled: \"true\"\n");
+    s
+}
+
+/// Issue "Integrity III", item 10, as reported: an 83 MB ResourceList under a 300 MB
+/// address-space limit (where post-render handles 80 MB) aborted. It is answered now; and
+/// under a limit too small to hold the list, the answer is a diagnostic and exit 1 with nothing
+/// on stdout, never an abort.
+#[test]
+fn a_large_resource_list_is_answered_under_a_memory_limit_never_aborted() {
+    let list = big_resource_list(132_000);
+    assert!(list.len() > 83_000_000, "{}", list.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("list.yaml");
+    std::fs::write(&input, &list).expect("write");
+    let output = dir.path().join("out.yaml");
+    let run = |limit_kb: usize, via_pipe: bool| {
+        let redirect = if via_pipe {
+            format!("cat '{}' |", input.display())
+        } else {
+            String::new()
+        };
+        let stdin = if via_pipe {
+            String::new()
+        } else {
+            format!("< '{}'", input.display())
+        };
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{redirect} (ulimit -v {limit_kb}; exec '{}' {stdin} > '{}')",
+                bin().display(),
+                output.display()
+            ))
+            .current_dir(root())
+            .output()
+            .expect("bash")
+    };
+    let o = run(300_000, false);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let out = std::fs::read_to_string(&output).expect("output");
+    assert!(out.starts_with(&list[..list.find("functionConfig:").unwrap_or(0)]));
+    assert!(out.contains("generated Role argocd/spaces-argocd-plugin"));
+    // Too little memory for the list itself: said, exit 1, nothing on stdout; from a file and
+    // from a pipe (which gives no size to reserve).
+    for via_pipe in [false, true] {
+        let o = run(60_000, via_pipe);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "pipe {via_pipe}: {stderr}");
+        assert!(stderr.contains("does not fit"), "{stderr}");
+        assert_eq!(std::fs::metadata(&output).expect("output").len(), 0);
+    }
+}

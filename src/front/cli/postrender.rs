@@ -9,12 +9,61 @@ use crate::{EXIT_INVALID, EXIT_OK, EXIT_USAGE};
 use std::io::{Read, Write};
 
 pub(super) fn krm_input(io: &mut Io, input: &[u8]) -> i32 {
-    let o = crate::front::krm::run(input, io.stdin_id);
+    let o = crate::front::krm::run_to(input, io.stdin_id, &mut *io.stdout);
     let _ = io.stderr.write_all(o.stderr.as_bytes());
-    if io.stdout.write_all(&o.stdout).is_err() {
-        return EXIT_INVALID;
-    }
     o.code
+}
+
+/// Read the rest of standard input after `have`, growing only as far as memory allows: a list
+/// larger than that is an error, never an abort. A regular file's size is reserved at once (no
+/// doubling past what it needs).
+fn read_list(io: &mut Io, mut have: Vec<u8>) -> Result<Vec<u8>, i32> {
+    const STEP: usize = 1 << 20;
+    let too_big = |io: &mut Io, n: usize| {
+        say(
+            io.stderr,
+            &Diagnostic::error(
+                Code::ReadInput,
+                "",
+                format!("the ResourceList on standard input (more than {} MB) does not fit in the memory this process may use", n >> 20),
+            )
+            .hint("the KRM function holds the list while it answers; give it more memory, or post-render the items as a manifest stream, which needs memory only for the largest document"),
+        );
+        EXIT_INVALID
+    };
+    if let Some(size) = stdin_file_size() {
+        let want = size.saturating_sub(have.len());
+        if have.try_reserve_exact(want.saturating_add(1)).is_err() {
+            return Err(too_big(io, size));
+        }
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        // Read first, then make room: the read that finds the end needs none.
+        let n = match io.stdin.read(&mut buf) {
+            Ok(0) => return Ok(have),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_failed(io, "standard input", &e)),
+        };
+        if have.capacity() - have.len() < n {
+            let more = have.len().max(STEP);
+            if have.try_reserve(more).is_err() && have.try_reserve_exact(n).is_err() {
+                let n = have.len();
+                return Err(too_big(io, n));
+            }
+        }
+        // Within the capacity reserved above: no allocation here.
+        have.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The size of standard input when it is a regular file.
+fn stdin_file_size() -> Option<usize> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let m = std::fs::File::from(fd).metadata().ok()?;
+    m.is_file().then(|| usize::try_from(m.len()).ok()).flatten()
 }
 
 pub(super) fn krm(io: &mut Io) -> i32 {
@@ -25,10 +74,9 @@ pub(super) fn krm(io: &mut Io) -> i32 {
         say(io.stderr, &d);
         return EXIT_USAGE;
     }
-    let mut input = Vec::new();
-    match io.stdin.read_to_end(&mut input) {
-        Ok(_) => krm_input(io, &input),
-        Err(e) => read_failed(io, "standard input", &e),
+    match read_list(io, Vec::new()) {
+        Ok(input) => krm_input(io, &input),
+        Err(code) => code,
     }
 }
 
@@ -71,11 +119,10 @@ pub(super) fn postrender(io: &mut Io, run: &RunArgs) -> i32 {
             return crate::front::run::fail(io, Diagnostic::error(Code::Usage, "", "standard input is a KRM ResourceList: values and options come from its functionConfig, not from flags")
                 .hint("put the values and options in the functionConfig, or run without flags"), run.diagnostics, false);
         }
-        let mut input = head.bytes;
-        if let Err(e) = io.stdin.read_to_end(&mut input) {
-            return read_failed(io, "standard input", &e);
-        }
-        return krm_input(io, &input);
+        return match read_list(io, head.bytes) {
+            Ok(input) => krm_input(io, &input),
+            Err(code) => code,
+        };
     }
     // Helm 4 strips `# Source:` lines and annotates each document; an empty release has
     // neither, and Helm 4 refuses an empty post-renderer output, so it goes this way too.

@@ -10,9 +10,13 @@
 //! - **flow** (JSON, or `items: [...]`): each item is the exact text of its node; the answer is
 //!   written afresh around those texts.
 //!
-//! Each item also gets a standalone document (its text, dedented) for the post-render scan.
+//! Each item also has a standalone document (its text, dedented) for the post-render scan,
+//! made when it is asked for ([`Layout::doc`]). The layout holds only offsets into the text:
+//! no copy of the items, no table of lines, no parsed tree; the answer is written to the
+//! caller's writer as it is made. Memory is the text and a few words per item.
 
 use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, StructureStyle};
+use std::io::{self, Write};
 use std::ops::Range;
 
 /// A ResourceList as text.
@@ -29,15 +33,27 @@ pub struct Layout<'a> {
     shape: Shape,
 }
 
-/// One item of `items`.
+/// One item of `items`: where it is.
 #[derive(Debug)]
 pub struct Item {
-    /// The item as a standalone YAML document.
-    pub doc: String,
     /// Whether it is a mapping (an object).
     pub is_mapping: bool,
     /// Its text in the list: the entry's lines (block) or the node (flow).
     raw: Range<usize>,
+    /// The column of its content: what comes off each line for the standalone document.
+    col: usize,
+    /// Block: the byte of its `-`, which becomes a space in the standalone document.
+    dash: Option<usize>,
+}
+
+/// A child of a top-level sequence: its first and last byte, its column, whether it is a
+/// mapping.
+#[derive(Debug, Clone, Copy)]
+struct Child {
+    start: usize,
+    end: usize,
+    col: usize,
+    mapping: bool,
 }
 
 #[derive(Debug)]
@@ -60,8 +76,8 @@ struct Node {
     end: Marker,
     scalar: Option<(String, ScalarStyle)>,
     seq: Option<StructureStyle>,
-    /// For a sequence: each child's first and last marker, and whether it is a mapping.
-    children: Vec<(Marker, Marker, bool)>,
+    /// For a sequence: its children.
+    children: Vec<Child>,
 }
 
 /// Why a text is no ResourceList whose layout can be read.
@@ -88,7 +104,6 @@ pub enum LayoutError {
 impl<'a> Layout<'a> {
     /// Read the layout of a text that is one YAML mapping.
     pub fn read(text: &'a str) -> Result<Layout<'a>, LayoutError> {
-        let lines = line_starts(text);
         let mut parser = Parser::new_from_str(text);
         let mut depth = 0usize;
         let mut docs = 0usize;
@@ -123,9 +138,9 @@ impl<'a> Layout<'a> {
                 }
                 Event::DocumentEnd => {
                     if root_seen && doc_end.is_none() {
-                        let at = byte_at(text, &lines, span.start);
+                        let at = byte_at(text, span.start);
                         if text[at..].starts_with("...") {
-                            doc_end = Some(lines[span.start.line().saturating_sub(1)]);
+                            doc_end = Some(line_start(text, at));
                         }
                     }
                     continue;
@@ -188,12 +203,16 @@ impl<'a> Layout<'a> {
                 continue;
             };
             if depth == 2 && !closes {
-                v.children
-                    .push((span.start, span.end, matches!(ev, Event::MappingStart(..))));
+                v.children.push(Child {
+                    start: byte_at(text, span.start),
+                    end: byte_at(text, span.end),
+                    col: span.start.col(),
+                    mapping: matches!(ev, Event::MappingStart(..)),
+                });
             }
             if let Some(last) = v.children.last_mut() {
                 if depth > 2 || !closes {
-                    last.1 = span.end;
+                    last.end = byte_at(text, span.end);
                 }
             }
             v.end = span.end;
@@ -233,7 +252,7 @@ impl<'a> Layout<'a> {
             .iter()
             .find(|(k, ..)| k == "functionConfig")
             .filter(|(_, _, v)| !is_null(v))
-            .map(|(_, _, v)| node_doc(text, &lines, v.start, v.end));
+            .map(|(_, _, v)| node_doc(text, v.start, v.end));
         let items_entry = entries.iter().find(|(k, ..)| k == "items");
         let items_not_a_list = items_entry.is_some_and(|(_, _, v)| v.seq.is_none() && !is_null(v));
         let block_root = root_block && entries.iter().all(|(_, m, _)| m.col() == 0);
@@ -247,28 +266,25 @@ impl<'a> Layout<'a> {
         };
         // The sections of a block list: each key's lines, up to the next key.
         let mut sections = vec![];
+        let key_line = |m: &Marker| line_start(text, byte_at(text, *m));
         for (i, (k, m, _)) in entries.iter().enumerate() {
-            let from = lines[m.line() - 1];
+            let from = key_line(m);
             let to = entries
                 .get(i + 1)
-                .map(|(_, m2, _)| lines[m2.line() - 1])
+                .map(|(_, m2, _)| key_line(m2))
                 .unwrap_or(end);
             sections.push((k.clone(), from..to.max(from)));
         }
         if block_root && block_items {
-            let children: &[(Marker, Marker, bool)] = match items_entry {
+            let children: &[Child] = match items_entry {
                 Some((_, _, v)) if v.seq == Some(StructureStyle::Block) => &v.children,
                 _ => &[],
             };
             let section_end = items_entry
-                .and_then(|(_, m, _)| {
-                    sections
-                        .iter()
-                        .find(|(_, r)| r.start == lines[m.line() - 1])
-                })
+                .and_then(|(_, m, _)| sections.iter().find(|(_, r)| r.start == key_line(m)))
                 .map(|(_, r)| r.end)
                 .unwrap_or(end);
-            if let Some(items) = block_items_of(text, &lines, children, section_end) {
+            if let Some(items) = block_items_of(text, children, section_end) {
                 let dash = items.1;
                 return Ok(Layout {
                     text,
@@ -290,13 +306,11 @@ impl<'a> Layout<'a> {
             Some((_, _, v)) if v.seq.is_some() => v
                 .children
                 .iter()
-                .map(|&(s, e, is_mapping)| {
-                    let raw = byte_at(text, &lines, s)..byte_at(text, &lines, e);
-                    Item {
-                        doc: standalone(&text[raw.clone()], s.col()),
-                        is_mapping,
-                        raw,
-                    }
+                .map(|c| Item {
+                    is_mapping: c.mapping,
+                    raw: c.start..c.end.max(c.start),
+                    col: c.col,
+                    dash: None,
                 })
                 .collect(),
             _ => vec![],
@@ -319,23 +333,37 @@ impl<'a> Layout<'a> {
             .map_or("", |it| &self.text[it.raw.clone()])
     }
 
-    /// The answer: `entries` (what to write for each item, in order, then the new ones) and
-    /// `results` (already YAML: `results:` and its list), in the list's own layout. `Err` when
-    /// the answer does not fit in memory (a message; never an abort).
+    /// Item `i` as a standalone YAML document: its text, the `-` of a block entry made a
+    /// space, dedented to its content's column.
+    pub fn doc(&self, i: usize) -> String {
+        let Some(it) = self.items.get(i) else {
+            return String::new();
+        };
+        let raw = &self.text[it.raw.clone()];
+        match it.dash {
+            Some(at) if at >= it.raw.start && at < it.raw.end => {
+                let at = at - it.raw.start;
+                let mut t = String::with_capacity(raw.len());
+                t.push_str(&raw[..at]);
+                t.push(' ');
+                t.push_str(&raw[at + 1..]);
+                standalone(&t, it.col)
+            }
+            _ => standalone(raw, it.col),
+        }
+    }
+
+    /// Write the answer to `w`: `entries` (what to write for each item, in order, then the new
+    /// ones) and `results` (already YAML: `results:` and its list), in the list's own layout.
+    /// Nothing of it is held in memory; an `Err` is a failed write.
     pub fn answer(
         &self,
+        w: &mut dyn Write,
         entries: &[Entry],
         results: &str,
         function_config: Option<&str>,
-    ) -> Result<Vec<u8>, String> {
-        let mut out = String::new();
-        let guess = self.text.len() + results.len() + 1024;
-        if out.try_reserve_exact(guess).is_err() {
-            return Err(format!(
-                "the answer (about {} MB) does not fit in the memory this process may use",
-                guess >> 20
-            ));
-        }
+    ) -> io::Result<()> {
+        let out = &mut Out { w, last: None };
         match &self.shape {
             Shape::Block {
                 dash,
@@ -343,27 +371,27 @@ impl<'a> Layout<'a> {
                 end,
             } => {
                 let first = sections.first().map(|(_, r)| r.start).unwrap_or(*end);
-                out.push_str(&self.text[..first]);
+                out.push_str(&self.text[..first])?;
                 let mut wrote_items = false;
                 for (k, r) in sections {
                     match k.as_str() {
                         "results" => {}
                         "items" => {
-                            self.write_items(&mut out, entries, *dash, Some(r.clone()));
-                            out.push_str(results);
+                            self.write_items(out, entries, *dash, Some(r.clone()))?;
+                            out.push_str(results)?;
                             wrote_items = true;
                         }
                         _ => {
-                            out.push_str(&self.text[r.clone()]);
-                            line_end(&mut out);
+                            out.push_str(&self.text[r.clone()])?;
+                            out.line_end()?;
                         }
                     }
                 }
                 if !wrote_items {
-                    self.write_items(&mut out, entries, *dash, None);
-                    out.push_str(results);
+                    self.write_items(out, entries, *dash, None)?;
+                    out.push_str(results)?;
                 }
-                out.push_str(&self.text[*end..]);
+                out.push_str(&self.text[*end..])?;
             }
             Shape::Flow => {
                 let q = |s: &Option<String>| {
@@ -373,40 +401,37 @@ impl<'a> Layout<'a> {
                     "apiVersion: {}\nkind: {}\n",
                     q(&self.api_version),
                     q(&self.kind)
-                ));
+                ))?;
                 if let Some(fc) = function_config {
-                    out.push_str("functionConfig: ");
-                    out.push_str(fc);
-                    out.push('\n');
+                    out.push_str("functionConfig: ")?;
+                    out.push_str(fc)?;
+                    out.push_str("\n")?;
                 }
-                self.write_items(&mut out, entries, 0, None);
-                out.push_str(results);
+                self.write_items(out, entries, 0, None)?;
+                out.push_str(results)?;
             }
         }
-        line_end(&mut out);
-        Ok(out.into_bytes())
+        out.line_end()
     }
 
     fn write_items(
         &self,
-        out: &mut String,
+        out: &mut Out,
         entries: &[Entry],
         dash: usize,
         section: Option<Range<usize>>,
-    ) {
+    ) -> io::Result<()> {
         let block = matches!(self.shape, Shape::Block { .. });
         let has_any = !entries.is_empty();
         match (&section, self.items.first()) {
             (Some(r), Some(first)) if block && has_any => {
-                out.push_str(&self.text[r.start..first.raw.start]);
+                out.push_str(&self.text[r.start..first.raw.start])?;
             }
-            _ if has_any => out.push_str("items:\n"),
-            _ => {
-                out.push_str("items: []\n");
-                return;
-            }
+            _ if has_any => out.push_str("items:\n")?,
+            _ => return out.push_str("items: []\n"),
         }
         let pad = " ".repeat(dash);
+        let pad_more = format!("{pad}  ");
         for e in entries {
             match e {
                 Entry::Keep(i) => {
@@ -414,22 +439,47 @@ impl<'a> Layout<'a> {
                         continue;
                     };
                     if block {
-                        out.push_str(&self.text[item.raw.clone()]);
-                        line_end(out);
+                        out.push_str(&self.text[item.raw.clone()])?;
+                        out.line_end()?;
                     } else {
                         // Written afresh: the node's own text, its lines shifted under `- `.
-                        out.push_str("- ");
-                        indent_rest(out, item.doc.trim_end_matches('\n'), "  ");
-                        line_end(out);
+                        out.push_str("- ")?;
+                        indent_rest(out, self.doc(*i).trim_end_matches('\n'), "  ")?;
+                        out.line_end()?;
                     }
                 }
                 Entry::New(yaml) => {
-                    out.push_str(&pad);
-                    out.push_str("- ");
-                    indent_rest(out, yaml.trim_end_matches('\n'), &format!("{pad}  "));
-                    line_end(out);
+                    out.push_str(&pad)?;
+                    out.push_str("- ")?;
+                    indent_rest(out, yaml.trim_end_matches('\n'), &pad_more)?;
+                    out.line_end()?;
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+/// The answer's writer: what it was given, and the last byte written (for [`Out::line_end`]).
+struct Out<'w> {
+    w: &'w mut dyn Write,
+    last: Option<u8>,
+}
+
+impl Out<'_> {
+    fn push_str(&mut self, s: &str) -> io::Result<()> {
+        if let Some(&b) = s.as_bytes().last() {
+            self.w.write_all(s.as_bytes())?;
+            self.last = Some(b);
+        }
+        Ok(())
+    }
+
+    /// A line break unless the output is empty or ends with one.
+    fn line_end(&mut self) -> io::Result<()> {
+        match self.last {
+            Some(b) if b != b'\n' => self.push_str("\n"),
+            _ => Ok(()),
         }
     }
 }
@@ -447,60 +497,61 @@ fn is_null(v: &Node) -> bool {
     matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
 }
 
-/// The byte offset of each line's start (line 1 at index 0).
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut v = vec![0];
-    v.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-    v
+/// The start of the line that holds byte `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    memchr::memrchr(b'\n', &text.as_bytes()[..at.min(text.len())]).map_or(0, |i| i + 1)
 }
 
-/// The byte offset of a marker (its line and column in characters).
-fn byte_at(text: &str, lines: &[usize], m: Marker) -> usize {
+/// The start of the line after the one that starts at `start` (the end of the text for the
+/// last line).
+fn next_line(text: &str, start: usize) -> usize {
+    memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i + 1)
+}
+
+/// The byte offset of a marker (its byte offset; else its line and column in characters).
+fn byte_at(text: &str, m: Marker) -> usize {
     if let Some(b) = m.byte_offset() {
-        return b;
+        return b.min(text.len());
     }
-    let Some(&start) = lines.get(m.line().saturating_sub(1)) else {
-        return text.len();
+    let start = match m.line().checked_sub(2) {
+        None => 0,
+        Some(n) => match memchr::memchr_iter(b'\n', text.as_bytes()).nth(n) {
+            Some(i) => i + 1,
+            None => return text.len(),
+        },
     };
-    let line = &text[start..];
-    line.char_indices()
+    text[start..]
+        .char_indices()
         .nth(m.col())
         .map(|(i, _)| start + i)
         .unwrap_or(text.len())
 }
 
-fn line_end(out: &mut String) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-}
-
 /// Push `text`, its lines after the first prefixed with `prefix`.
-fn indent_rest(out: &mut String, text: &str, prefix: &str) {
+fn indent_rest(out: &mut Out, text: &str, prefix: &str) -> io::Result<()> {
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
-            out.push('\n');
+            out.push_str("\n")?;
             if !line.is_empty() {
-                out.push_str(prefix);
+                out.push_str(prefix)?;
             }
         }
-        out.push_str(line);
+        out.push_str(line)?;
     }
+    Ok(())
 }
 
 /// The entries of a block `items` sequence: the line of each child's `-` to the next one.
 /// `None` when the dashes are not where a block sequence puts them (then the flow path reads it).
+/// Lines are named by the byte they start at.
 fn block_items_of(
     text: &str,
-    lines: &[usize],
-    children: &[(Marker, Marker, bool)],
+    children: &[Child],
     section_end: usize,
 ) -> Option<(Vec<Item>, usize)> {
-    let line_text = |l: usize| -> &str {
-        let s = lines[l];
-        let e = lines.get(l + 1).copied().unwrap_or(text.len());
-        &text[s..e]
-    };
+    let line_text = |l: usize| -> &str { &text[l..next_line(text, l)] };
+    // The start of the line before the one that starts at `l`.
+    let prev = |l: usize| -> Option<usize> { l.checked_sub(1).map(|e| line_start(text, e)) };
     let dash_line = |l: usize| -> Option<usize> {
         let t = line_text(l);
         let col = t.len() - t.trim_start_matches(' ').len();
@@ -508,21 +559,21 @@ fn block_items_of(
         (rest.starts_with('-') && rest[1..].starts_with([' ', '\n', '\r', '\t']) || rest == "-")
             .then_some(col)
     };
-    let mut starts = vec![];
+    let mut starts = Vec::with_capacity(children.len());
     let mut dash = None;
-    for &(m, _, _) in children {
+    for c in children {
         // Back from the node's line to the line of its `-` (comments may stand between).
-        let mut l = m.line().checked_sub(1)?;
+        let mut l = line_start(text, c.start);
         let col = loop {
-            if let Some(c) = dash_line(l) {
-                break c;
+            if let Some(col) = dash_line(l) {
+                break col;
             }
-            l = l.checked_sub(1)?;
+            l = prev(l)?;
         };
         if *dash.get_or_insert(col) != col {
             return None;
         }
-        starts.push((l, m.col()));
+        starts.push((l, c.col));
     }
     let dash = dash.unwrap_or(0);
     // The comment lines just before an item's `-`, at its column or left of it, are that item's
@@ -539,32 +590,32 @@ fn block_items_of(
     for (i, &(l, content)) in starts.iter().enumerate() {
         let mut first = l;
         if i > 0 {
-            let floor = starts[i - 1].0 + 1;
+            let floor = next_line(text, starts[i - 1].0);
             let mut k = l;
-            while k > floor && (comment_at_dash(k - 1) || blank(k - 1)) {
-                k -= 1;
+            while k > floor {
+                let Some(p) = prev(k) else { break };
+                if !(comment_at_dash(p) || blank(p)) {
+                    break;
+                }
+                k = p;
                 if comment_at_dash(k) {
                     first = k;
                 }
             }
         }
-        bounds.push((lines[first], lines[l], content));
+        bounds.push((first, l, content));
     }
-    let mut items = vec![];
+    let mut items = Vec::with_capacity(bounds.len());
     for (i, &(start, dash_line, content)) in bounds.iter().enumerate() {
         let end = bounds.get(i + 1).map(|s| s.0).unwrap_or(section_end);
         if end < dash_line {
             return None;
         }
-        let raw = start..end;
-        let mut lines_text = text[raw.clone()].to_string();
-        // The `-` becomes a space, so every line of the item starts at its content column.
-        let at = dash_line - start + dash;
-        lines_text.replace_range(at..at + 1, " ");
         items.push(Item {
-            doc: standalone(&lines_text, content),
-            is_mapping: children[i].2,
-            raw,
+            is_mapping: children[i].mapping,
+            raw: start..end,
+            col: content,
+            dash: Some(dash_line + dash),
         });
     }
     Some((items, dash))
@@ -601,12 +652,13 @@ fn standalone(text: &str, col: usize) -> String {
 }
 
 /// A top-level node as a standalone document.
-fn node_doc(text: &str, lines: &[usize], start: Marker, end: Marker) -> String {
-    let from = lines[start.line() - 1];
-    let to = byte_at(text, lines, end).max(from);
+fn node_doc(text: &str, start: Marker, end: Marker) -> String {
+    let at = byte_at(text, start);
+    let from = line_start(text, at);
+    let to = byte_at(text, end).max(from);
     // From the start of the node's line, with the part before the node blanked (the key).
     let mut t = text[from..to].to_string();
-    let pre = byte_at(text, lines, start) - from;
+    let pre = at - from;
     t.replace_range(..pre, &" ".repeat(start.col()));
     standalone(&t, start.col())
 }

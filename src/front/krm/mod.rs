@@ -31,16 +31,26 @@ use crate::values::features::Features;
 use crate::{EXIT_INVALID, EXIT_OK};
 use layout::{Entry, Layout};
 use serde_json::{json, Map, Value};
+use std::io::Write;
 
 pub const KIND: &str = "ResourceList";
+use crate::k8s::KPT_PACKAGE_PATH;
 use crate::k8s::KPT_RESOURCE_ID as KPT_SELECTION;
 /// The ResourceList versions of the KRM functions spec (`v1alpha1` from older orchestrators).
 pub const API_VERSIONS: &[&str] = &["config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1"];
 
 /// What the function prints and how it exits.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// How a run that wrote its answer to a writer ends: what to say on stderr, the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
     pub stderr: String,
     pub code: i32,
 }
@@ -56,11 +66,10 @@ fn config_options() -> serde_saphyr::Options {
 
 /// The answer to an input that is no ResourceList this function can read: nothing on stdout
 /// (there is no list to answer), the error on stderr, exit 1.
-fn fail(message: String) -> Output {
+fn fail(message: String) -> Status {
     let d = Diagnostic::error(Code::KrmInput, "", message)
         .hint("the input is not a ResourceList this function can answer; nothing was written");
-    Output {
-        stdout: vec![],
+    Status {
         stderr: format!("{d}\n"),
         code: EXIT_INVALID,
     }
@@ -143,7 +152,7 @@ impl Context<'_> {
                         .layout
                         .items
                         .get(*index)
-                        .and_then(|it| item_object(&it.doc))
+                        .and_then(|_| item_object(&self.layout.doc(*index)))
                         .as_ref()
                         .and_then(object_ref);
                     let field = rr.as_ref().map(|_| "metadata.name".to_string());
@@ -162,12 +171,19 @@ impl Context<'_> {
     /// The answer that generates nothing: the items as they came, with the report as results
     /// ([`Context::answer`] leaves the items out when the report has an error, as it does on
     /// every path that calls this).
-    fn unchanged(&self, report: &Report) -> Output {
+    fn unchanged(&self, out: &mut dyn Write, report: &Report) -> Status {
         let keep: Vec<Entry> = (0..self.layout.items.len()).map(Entry::Keep).collect();
-        self.answer(&keep, self.results(&report.items), report)
+        self.answer(out, &keep, self.results(&report.items), report)
     }
 
-    fn answer(&self, entries: &[Entry], results: Vec<Value>, report: &Report) -> Output {
+    /// Write the answer to `out` (as it is made: it is never held whole in memory).
+    fn answer(
+        &self,
+        out: &mut dyn Write,
+        entries: &[Entry],
+        results: Vec<Value>,
+        report: &Report,
+    ) -> Status {
         let failed = results
             .iter()
             .any(|r| r.get("severity").and_then(Value::as_str) == Some("error"));
@@ -187,12 +203,22 @@ impl Context<'_> {
         // list) without checking the exit code, it is never a package missing the generated
         // objects. The results still say why (KRM functions spec: exit 1, results).
         let entries = if failed { &[][..] } else { entries };
-        let stdout = match self.layout.answer(entries, &results, config.as_deref()) {
-            Ok(s) => s,
-            Err(m) => return fail(m),
-        };
-        Output {
-            stdout,
+        if let Err(e) = self
+            .layout
+            .answer(out, entries, &results, config.as_deref())
+        {
+            let d = Diagnostic::error(
+                Code::WriteOutput,
+                "",
+                format!("cannot write the answer: {e}"),
+            )
+            .hint("the output is incomplete; do not apply it");
+            return Status {
+                stderr: format!("{d}\n"),
+                code: EXIT_INVALID,
+            };
+        }
+        Status {
             stderr: if failed {
                 report.to_human()
             } else {
@@ -205,7 +231,20 @@ impl Context<'_> {
 
 /// Run the function over the text of a ResourceList. `stdin_id` identifies standard input
 /// (which carried the list), so that a values file naming it is refused.
+#[cfg(test)]
 pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
+    let mut stdout = Vec::new();
+    let Status { stderr, code } = run_to(input, stdin_id, &mut stdout);
+    Output {
+        stdout,
+        stderr,
+        code,
+    }
+}
+
+/// [`run`], the answer written to `out` as it is made. Nothing is written when the input is
+/// refused.
+pub fn run_to(input: &[u8], stdin_id: Option<(u64, u64)>, out: &mut dyn Write) -> Status {
     let Ok(text) = std::str::from_utf8(input) else {
         return fail("standard input is not UTF-8 text".into());
     };
@@ -271,8 +310,9 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
             );
         }
     }
-    if let Some(i) = layout.items.iter().position(|it| {
-        it.doc.contains(KPT_SELECTION) && annotations(&it.doc).contains_key(KPT_SELECTION)
+    if let Some(i) = (0..layout.items.len()).find(|&i| {
+        layout.raw(i).contains(KPT_SELECTION)
+            && annotations(&layout.doc(i)).contains_key(KPT_SELECTION)
     }) {
         report.push(
             Diagnostic::error(
@@ -310,7 +350,7 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
             );
             if !refused.is_empty() {
                 report.extend(refused);
-                return ctx.unchanged(&report);
+                return ctx.unchanged(out, &report);
             }
             let o = fnconfig::read(fc);
             report.extend(o.report.items.clone());
@@ -329,36 +369,38 @@ pub fn run(input: &[u8], stdin_id: Option<(u64, u64)>) -> Output {
         }
     };
     let Some(features) = ready.filter(|_| !report.has_errors()) else {
-        return ctx.unchanged(&report);
+        return ctx.unchanged(out, &report);
     };
-    generate(&ctx, report, &settings, strict, &features)
+    generate(&ctx, out, report, &settings, strict, &features)
 }
 
-/// The items as a manifest stream (`---` and each item's document), made as it is read: no
-/// second copy of the whole list is held.
+/// The items as a manifest stream (`---` and each item's document), made as it is read: one
+/// item's document at a time, never a copy of the whole list.
 struct ItemStream<'a> {
-    items: std::slice::Iter<'a, layout::Item>,
-    /// What is left of the current piece (a separator, then the item's document).
-    pending: &'a [u8],
-    /// The document that follows the separator in `pending`.
-    next: Option<&'a [u8]>,
+    layout: &'a Layout<'a>,
+    /// The next item to make a document of.
+    next: usize,
+    /// The current piece (a separator and an item's document), and how much of it was read.
+    piece: Vec<u8>,
+    at: usize,
 }
 
 impl std::io::Read for ItemStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pending.is_empty() {
-            if let Some(doc) = self.next.take() {
-                self.pending = doc;
-            } else if let Some(it) = self.items.next() {
-                self.pending = b"---\n";
-                self.next = Some(it.doc.as_bytes());
-            } else {
+        while self.at == self.piece.len() {
+            if self.next >= self.layout.items.len() {
                 return Ok(0);
             }
+            self.piece.clear();
+            self.piece.extend_from_slice(b"---\n");
+            self.piece
+                .extend_from_slice(self.layout.doc(self.next).as_bytes());
+            self.next += 1;
+            self.at = 0;
         }
-        let k = self.pending.len().min(buf.len());
-        buf[..k].copy_from_slice(&self.pending[..k]);
-        self.pending = &self.pending[k..];
+        let k = (self.piece.len() - self.at).min(buf.len());
+        buf[..k].copy_from_slice(&self.piece[self.at..self.at + k]);
+        self.at += k;
         Ok(k)
     }
 }
@@ -375,30 +417,54 @@ fn to_item(mut d: Diagnostic) -> Diagnostic {
 
 fn generate(
     ctx: &Context,
+    out: &mut dyn Write,
     mut report: Report,
     settings: &Settings,
     strict: bool,
     features: &Features,
-) -> Output {
+) -> Status {
     // The items as a manifest stream, one document each, through the same scan and decision
     // as post-render (identity, controller subject, conflicts, stale output).
     let items = &ctx.layout.items;
-    let prepared = pipeline::prepare(
+    // Under `kpt fn render` the list also holds the subpackages' objects, each marked with its
+    // package's path (as is the functionConfig with this package's): what a subpackage's own
+    // pipeline generated is that package's, not stale output of this run.
+    let package = ctx.config.as_ref().and_then(|c| {
+        c.get("metadata")?
+            .get("annotations")?
+            .get(KPT_PACKAGE_PATH)?
+            .as_str()
+    });
+    let other_package = |document: usize| -> bool {
+        let Some(package) = package else {
+            return false;
+        };
+        // (An index past the items has no text: `raw` and `doc` give "".)
+        let i = document.wrapping_sub(1);
+        ctx.layout.raw(i).contains(KPT_PACKAGE_PATH)
+            && annotations(&ctx.layout.doc(i))
+                .get(KPT_PACKAGE_PATH)
+                .and_then(Value::as_str)
+                .is_some_and(|p| p != package)
+    };
+    let prepared = pipeline::prepare_in(
         ItemStream {
-            items: items.iter(),
-            pending: &[],
-            next: None,
+            layout: ctx.layout,
+            next: 0,
+            piece: Vec::new(),
+            at: 0,
         },
         &mut std::io::sink(),
         settings,
         features,
         "the ResourceList",
+        &other_package,
     );
     let Prepared { scan, decision } = match prepared {
         Ok(p) => p,
         Err(ds) => {
             report.extend(ds.into_iter().map(to_item));
-            return ctx.unchanged(&report);
+            return ctx.unchanged(out, &report);
         }
     };
     let mut late = Report {
@@ -409,7 +475,7 @@ fn generate(
     }
     report.extend(late.items);
     if report.has_errors() {
-        return ctx.unchanged(&report);
+        return ctx.unchanged(out, &report);
     }
     // The one rendering of the decision. Each generated object takes the place of an earlier
     // run's copy of it (keeping that copy's annotations: the orchestrator's index, path and id,
@@ -417,18 +483,17 @@ fn generate(
     // applies the list in order creates it before what lives in it); the others follow the
     // items.
     let keep = |document: usize| -> Vec<(String, String)> {
-        items
-            .get(document.wrapping_sub(1))
-            .map(|it| {
-                annotations(&it.doc)
-                    .into_iter()
-                    .filter_map(|(k, v)| match v {
-                        Value::String(v) => Some((k, v)),
-                        _ => None,
-                    })
-                    .collect()
+        let i = document.wrapping_sub(1);
+        if i >= items.len() {
+            return Vec::new();
+        }
+        annotations(&ctx.layout.doc(i))
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(v) => Some((k, v)),
+                _ => None,
             })
-            .unwrap_or_default()
+            .collect()
     };
     let style = crate::render::Style::default();
     let docs = match pipeline::generated(&decision, settings.target, style, &keep) {
@@ -490,7 +555,7 @@ fn generate(
         );
         res.push(result(&d, Some(&r), Some("metadata.name".into())));
     }
-    ctx.answer(&entries, res, &report)
+    ctx.answer(out, &entries, res, &report)
 }
 
 /// The string annotations of an item.
