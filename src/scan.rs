@@ -37,8 +37,8 @@ pub(crate) struct Seen {
     /// pipeline generated it): the input's, not stale output of this run.
     pub(crate) other_package: bool,
     /// How many input objects have this identity (and the same `own` and `other_package`):
-    /// the first is kept here, the others only counted (SPEC §5: copies of a planned object
-    /// do not make memory grow).
+    /// the first is kept here, the others only counted (copies of a planned object do not
+    /// make memory grow).
     pub(crate) copies: usize,
 }
 

@@ -355,3 +355,58 @@ pub fn file_diff(path: &str, want_label: &str, want: &[u8], got_label: &str, got
         )
         .to_string()
 }
+
+/// A temporary work area (packages, scripts, result directories) under a canonical path, so
+/// that it compares with the absolute paths tools report. Removed when dropped.
+pub struct Work {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl Work {
+    pub fn new() -> Work {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let root = dir.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
+        Work { _dir: dir, root }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// `rel`, created as a directory.
+    pub fn dir(&self, rel: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(&p).unwrap_or_else(|e| panic!("{e}"));
+        p
+    }
+}
+
+/// A path as text (every test path is UTF-8).
+pub fn utf8(p: &Path) -> &str {
+    p.to_str()
+        .unwrap_or_else(|| panic!("{} is not UTF-8", p.display()))
+}
+
+/// Run kpt in `cwd`.
+pub fn kpt_in(cwd: &Path, args: &[&str]) -> Output {
+    kpt_env(cwd, args, &[])
+}
+
+/// Run kpt in `cwd` with `env` added (and without an inherited
+/// `SPACES_POSTRENDER_LOAD_RESTRICTOR`, which would lift the rule some tests check).
+pub fn kpt_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(kpt());
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("SPACES_POSTRENDER_LOAD_RESTRICTOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run_cmd(&mut cmd, b"")
+}
+
+/// Assert that a command succeeded, showing its output if not.
+pub fn assert_ok(what: &str, out: &Output) {
+    assert!(out.status.success(), "{what} failed:\n{}", output_text(out));
+}

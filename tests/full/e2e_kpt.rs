@@ -36,7 +36,9 @@
 //!   internal/util/cmdutil/cmdutil.go).
 
 use crate::common;
-use common::{bin, copy_tree, file_diff, kpt, output_text, root, run_cmd, tree};
+use common::{
+    assert_ok, bin, copy_tree, file_diff, kpt, kpt_in, output_text, root, run_cmd, tree, utf8, Work,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,24 +65,14 @@ const CM_GENERATED: [(&str, &str, &str); 2] = [
     ("RoleBinding", "argocd", "spaces-argocd-plugin"),
 ];
 
-/// A temporary work area: packages, scripts, result directories.
-struct Work {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+/// The package fixtures and scripts of a work area.
+trait Fixtures {
+    fn package(&self, name: &str, foreign: bool) -> PathBuf;
+    fn script(&self, name: &str, body: &str) -> PathBuf;
+    fn identity(&self) -> PathBuf;
 }
 
-impl Work {
-    fn new() -> Work {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        // Canonical, so that it compares with the absolute paths kpt reports.
-        let root = dir.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
-        Work { _dir: dir, root }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
+impl Fixtures for Work {
     /// A copy of the fixture package at `name`; with the foreign files when `foreign`.
     fn package(&self, name: &str, foreign: bool) -> PathBuf {
         let p = self.path(name);
@@ -120,20 +112,6 @@ fn function_results(list: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str()
-        .unwrap_or_else(|| panic!("{} is not UTF-8", p.display()))
-}
-
-/// Run kpt in `cwd`.
-fn kpt_in(cwd: &Path, args: &[&str]) -> Output {
-    run_cmd(Command::new(kpt()).args(args).current_dir(cwd), b"")
-}
-
-fn ok(what: &str, out: &Output) {
-    assert!(out.status.success(), "{what} failed:\n{}", output_text(out));
-}
-
 fn failed(what: &str, out: &Output) {
     assert!(
         !out.status.success(),
@@ -148,7 +126,7 @@ fn add_pipeline(pkg: &Path, exec: &Path, config: &str) {
     let mut text = std::fs::read_to_string(&kptfile).unwrap_or_else(|e| panic!("{e}"));
     text.push_str(&format!(
         "pipeline:\n  mutators:\n    - exec: {}\n      configPath: {config}\n",
-        s(exec)
+        utf8(exec)
     ));
     std::fs::write(&kptfile, text).unwrap_or_else(|e| panic!("{e}"));
 }
@@ -280,9 +258,17 @@ fn eval_against_identity(what: &str, exec: &str, config: &str, want: &[(&str, &s
     let id = w.identity();
     let out = kpt_in(
         &control,
-        &["fn", "eval", ".", "--exec", s(&id), "--fn-config", config],
+        &[
+            "fn",
+            "eval",
+            ".",
+            "--exec",
+            utf8(&id),
+            "--fn-config",
+            config,
+        ],
     );
-    ok("identity control run", &out);
+    assert_ok("identity control run", &out);
     let results = w.path("results");
     let out = kpt_in(
         &subject,
@@ -295,10 +281,10 @@ fn eval_against_identity(what: &str, exec: &str, config: &str, want: &[(&str, &s
             "--fn-config",
             config,
             "--results-dir",
-            s(&results),
+            utf8(&results),
         ],
     );
-    ok(what, &out);
+    assert_ok(what, &out);
     let generated = assert_like_identity(what, &control, &subject, want);
     check_generated(what, &generated, config == OWN_CONFIG);
     // --results-dir: an info result per generated object, with severity and field path.
@@ -337,7 +323,7 @@ fn read(p: &Path) -> Vec<u8> {
 fn eval_own_config_leaves_foreign_files_as_an_identity_function_does() {
     eval_against_identity(
         "kpt fn eval --exec BIN --fn-config spaces-postrender.yaml",
-        s(&bin()),
+        utf8(&bin()),
         OWN_CONFIG,
         &OWN_GENERATED,
     );
@@ -347,7 +333,7 @@ fn eval_own_config_leaves_foreign_files_as_an_identity_function_does() {
 fn eval_krm_subcommand_with_configmap_config_leaves_foreign_files_as_an_identity_function_does() {
     eval_against_identity(
         "kpt fn eval --exec \"BIN krm\" --fn-config spaces-values.yaml",
-        &format!("{} krm", s(&bin())),
+        &format!("{} krm", utf8(&bin())),
         CM_CONFIG,
         &CM_GENERATED,
     );
@@ -363,13 +349,13 @@ fn render_against_identity(what: &str, config: &str, want: &[(&str, &str, &str)]
     add_pipeline(&control, &link, config);
     add_pipeline(&subject, &link, config);
     point(&link, &w.identity());
-    ok(
+    assert_ok(
         "identity control run",
         &kpt_in(&control, &["fn", "render", ".", "--allow-exec"]),
     );
     point(&link, &bin());
     let out = kpt_in(&subject, &["fn", "render", ".", "--allow-exec"]);
-    ok(what, &out);
+    assert_ok(what, &out);
     let generated = assert_like_identity(what, &control, &subject, want);
     check_generated(what, &generated, config == OWN_CONFIG);
 }
@@ -406,13 +392,13 @@ fn eval_data_arguments_work_as_a_configmap_config() {
             "eval",
             ".",
             "--exec",
-            s(&bin()),
+            utf8(&bin()),
             "--",
             "features.alpha.argocdPlugin.enabled=true",
             "features.alpha.argocdPlugin.target.secretNamespace=argocd",
         ],
     );
-    ok("kpt fn eval -- k=v", &out);
+    assert_ok("kpt fn eval -- k=v", &out);
     let after = tree(&pkg);
     for path in before.keys() {
         assert!(after.contains_key(path), "{path} removed");
@@ -438,21 +424,21 @@ fn second_run_changes_nothing() {
         "eval",
         ".",
         "--exec",
-        s(&bin),
+        utf8(&bin),
         "--fn-config",
         OWN_CONFIG,
     ];
-    ok("first kpt fn eval", &kpt_in(&pkg, &eval));
+    assert_ok("first kpt fn eval", &kpt_in(&pkg, &eval));
     let first = tree(&pkg);
-    ok("second kpt fn eval", &kpt_in(&pkg, &eval));
+    assert_ok("second kpt fn eval", &kpt_in(&pkg, &eval));
     assert_same_tree("kpt fn eval, second run", &first, &tree(&pkg));
     // kpt fn render, ConfigMap config.
     let pkg = w.package("render", true);
     add_pipeline(&pkg, &bin, CM_CONFIG);
     let render = ["fn", "render", ".", "--allow-exec"];
-    ok("first kpt fn render", &kpt_in(&pkg, &render));
+    assert_ok("first kpt fn render", &kpt_in(&pkg, &render));
     let first = tree(&pkg);
-    ok("second kpt fn render", &kpt_in(&pkg, &render));
+    assert_ok("second kpt fn render", &kpt_in(&pkg, &render));
     assert_same_tree("kpt fn render, second run", &first, &tree(&pkg));
 }
 
@@ -493,8 +479,8 @@ fn render_values_files_resolve_from_the_config_files_package() {
     let elsewhere = w.path("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
     let before = tree(&pkg);
-    let out = kpt_in(&elsewhere, &["fn", "render", s(&pkg), "--allow-exec"]);
-    ok("kpt fn render PKG from another directory", &out);
+    let out = kpt_in(&elsewhere, &["fn", "render", utf8(&pkg), "--allow-exec"]);
+    assert_ok("kpt fn render PKG from another directory", &out);
     let after = tree(&pkg);
     let generated: Vec<Value> = after
         .iter()
@@ -524,13 +510,13 @@ fn eval_fn_config_values_files_resolve_from_the_working_directory() {
         &[
             "fn",
             "eval",
-            s(&pkg),
+            utf8(&pkg),
             "--exec",
-            s(&bin()),
+            utf8(&bin()),
             "--fn-config",
-            s(&config),
+            utf8(&config),
             "--results-dir",
-            s(&results),
+            utf8(&results),
         ],
     );
     failed("kpt fn eval from another directory", &out);
@@ -560,7 +546,7 @@ fn match_kind_deployment_twice_adds_nothing() {
         "eval",
         ".",
         "--exec",
-        s(&bin),
+        utf8(&bin),
         "--fn-config",
         OWN_CONFIG,
         "--match-kind",
@@ -625,11 +611,11 @@ fn kpt_gives_the_function_config_a_location_only_under_render() {
     // Research (b), pinned: what kpt puts on the functionConfig.
     let w = Work::new();
     let dump = w.path("dump.yaml");
-    let dumper = w.script("dump-fn", &format!("tee '{}'", s(&dump)));
+    let dumper = w.script("dump-fn", &format!("tee '{}'", utf8(&dump)));
     let pkg = w.package("pkg", false);
 
     // kpt fn eval --fn-config: index and seqindent only; nothing about where the file is.
-    ok(
+    assert_ok(
         "kpt fn eval (dump)",
         &kpt_in(
             &pkg,
@@ -638,7 +624,7 @@ fn kpt_gives_the_function_config_a_location_only_under_render() {
                 "eval",
                 ".",
                 "--exec",
-                s(&dumper),
+                utf8(&dumper),
                 "--fn-config",
                 OWN_CONFIG,
             ],
@@ -663,9 +649,9 @@ fn kpt_gives_the_function_config_a_location_only_under_render() {
 
     // kpt fn render: the package's own copy, with its path and the package's absolute path.
     add_pipeline(&pkg, &dumper, OWN_CONFIG);
-    ok(
+    assert_ok(
         "kpt fn render (dump)",
-        &kpt_in(&w.root, &["fn", "render", s(&pkg), "--allow-exec"]),
+        &kpt_in(&w.root, &["fn", "render", utf8(&pkg), "--allow-exec"]),
     );
     let anns = dumped_config_annotations(&dump);
     assert_eq!(
@@ -682,7 +668,7 @@ fn kpt_gives_the_function_config_a_location_only_under_render() {
     assert_eq!(
         anns.get("internal.config.kubernetes.io/package-path")
             .map(String::as_str),
-        Some(s(&pkg)),
+        Some(utf8(&pkg)),
         "{anns:?}"
     );
 
@@ -692,12 +678,12 @@ fn kpt_gives_the_function_config_a_location_only_under_render() {
         &[
             "fn",
             "source",
-            s(&pkg),
+            utf8(&pkg),
             "--fn-config",
-            s(&pkg.join(OWN_CONFIG)),
+            utf8(&pkg.join(OWN_CONFIG)),
         ],
     );
-    ok("kpt fn source --fn-config", &out);
+    assert_ok("kpt fn source --fn-config", &out);
     let list = yaml(&out.stdout, "kpt fn source output");
     let anns = &list["functionConfig"]["metadata"]["annotations"];
     assert_eq!(anns["config.kubernetes.io/path"], OWN_CONFIG, "{anns}");
@@ -728,8 +714,8 @@ fn kpt_selector_runs_hide_earlier_output_from_the_function() {
         "generator-fn",
         &format!(
             "n=$(ls '{d}' | wc -l)\ntee \"{d}/in-$n.yaml\" | sed '/^items:/r {g}'",
-            d = s(&dumps),
-            g = s(&generated)
+            d = utf8(&dumps),
+            g = utf8(&generated)
         ),
     );
     let pkg = w.package("pkg", false);
@@ -738,16 +724,16 @@ fn kpt_selector_runs_hide_earlier_output_from_the_function() {
         "eval",
         ".",
         "--exec",
-        s(&generator),
+        utf8(&generator),
         "--fn-config",
         CM_CONFIG,
         "--match-kind",
         "Deployment",
     ];
-    ok("generator, first selector run", &kpt_in(&pkg, &eval));
+    assert_ok("generator, first selector run", &kpt_in(&pkg, &eval));
     let file = pkg.join("upbound-system/configmap_generated.yaml");
     assert_eq!(yaml_docs(&read(&file), "the generated file").len(), 1);
-    ok("generator, second selector run", &kpt_in(&pkg, &eval));
+    assert_ok("generator, second selector run", &kpt_in(&pkg, &eval));
     let docs = yaml_docs(&read(&file), "the generated file");
     assert_eq!(
         docs.len(),
@@ -789,8 +775,8 @@ fn kpt_selector_runs_hide_earlier_output_from_the_function() {
     // Without a selector no item carries kpt-resource-id (so a function can tell the two apart).
     let pkg = w.package("plain", false);
     let dump = w.path("plain-dump.yaml");
-    let dumper = w.script("plain-dump-fn", &format!("tee '{}'", s(&dump)));
-    ok(
+    let dumper = w.script("plain-dump-fn", &format!("tee '{}'", utf8(&dump)));
+    assert_ok(
         "dump without selector",
         &kpt_in(
             &pkg,
@@ -799,7 +785,7 @@ fn kpt_selector_runs_hide_earlier_output_from_the_function() {
                 "eval",
                 ".",
                 "--exec",
-                s(&dumper),
+                utf8(&dumper),
                 "--fn-config",
                 CM_CONFIG,
             ],
@@ -828,11 +814,11 @@ fn kpt_discards_a_failing_functions_items_and_fn_sink_ignores_results() {
             "eval",
             ".",
             "--exec",
-            s(&failing),
+            utf8(&failing),
             "--fn-config",
             CM_CONFIG,
             "--results-dir",
-            s(&results),
+            utf8(&results),
         ],
     );
     failed("a function exiting 1", &out);
@@ -849,28 +835,28 @@ fn kpt_discards_a_failing_functions_items_and_fn_sink_ignores_results() {
     let out_dir = w.path("sunk");
     let out = run_cmd(
         Command::new(kpt())
-            .args(["fn", "sink", s(&out_dir)])
+            .args(["fn", "sink", utf8(&out_dir)])
             .current_dir(&w.root),
         with_items,
     );
-    ok("kpt fn sink", &out);
+    assert_ok("kpt fn sink", &out);
     assert_eq!(tree(&out_dir).keys().collect::<Vec<_>>(), ["c.yaml"]);
     // ...writes no file for an empty `items`...
     let empty = w.path("sunk-empty");
     let out = run_cmd(
-        Command::new(kpt()).args(["fn", "sink", s(&empty)]).current_dir(&w.root),
+        Command::new(kpt()).args(["fn", "sink", utf8(&empty)]).current_dir(&w.root),
         b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nresults:\n- message: broken\n  severity: error\n",
     );
-    ok("kpt fn sink, no items", &out);
+    assert_ok("kpt fn sink, no items", &out);
     assert!(tree(&empty).is_empty());
     // ...and writes the ResourceList itself as a resource when it has neither items nor
     // functionConfig (kyaml's ByteReader unwraps only a list with one of them).
     let bare = w.path("sunk-bare");
     let out = run_cmd(
-        Command::new(kpt()).args(["fn", "sink", s(&bare)]).current_dir(&w.root),
+        Command::new(kpt()).args(["fn", "sink", utf8(&bare)]).current_dir(&w.root),
         b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nresults:\n- message: broken\n  severity: error\n",
     );
-    ok("kpt fn sink, no items key", &out);
+    assert_ok("kpt fn sink, no items key", &out);
     assert_eq!(
         tree(&bare).keys().collect::<Vec<_>>(),
         ["resourcelist_.yaml"]
@@ -909,7 +895,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
         BadCase {
             what: "kpt fn eval --exec BIN, SpacesPostRender",
             render: false,
-            exec: s(&bin()).to_string(),
+            exec: utf8(&bin()).to_string(),
             config: OWN_CONFIG,
             errors: own_errors,
             config_kind: "SpacesPostRender",
@@ -918,7 +904,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
         BadCase {
             what: "kpt fn eval --exec \"BIN krm\", ConfigMap",
             render: false,
-            exec: format!("{} krm", s(&bin())),
+            exec: format!("{} krm", utf8(&bin())),
             config: CM_CONFIG,
             errors: cm_errors,
             config_kind: "ConfigMap",
@@ -927,7 +913,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
         BadCase {
             what: "kpt fn render, SpacesPostRender",
             render: true,
-            exec: s(&bin()).to_string(),
+            exec: utf8(&bin()).to_string(),
             config: OWN_CONFIG,
             errors: own_errors,
             config_kind: "SpacesPostRender",
@@ -936,7 +922,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
         BadCase {
             what: "kpt fn render, ConfigMap",
             render: true,
-            exec: s(&bin()).to_string(),
+            exec: utf8(&bin()).to_string(),
             config: CM_CONFIG,
             errors: cm_errors,
             config_kind: "ConfigMap",
@@ -963,7 +949,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
                     ".",
                     "--allow-exec",
                     "--results-dir",
-                    s(&results),
+                    utf8(&results),
                 ],
             );
             assert_same_tree(case.what, &before, &tree(&pkg));
@@ -981,7 +967,7 @@ fn invalid_values_fail_with_the_diagnostics_and_leave_the_package_untouched() {
                     "--fn-config",
                     case.config,
                     "--results-dir",
-                    s(&results),
+                    utf8(&results),
                 ],
             );
             assert_same_tree(case.what, &before, &tree(&pkg));
@@ -1025,13 +1011,16 @@ fn pipe(
     exec: &Path,
     out: &str,
 ) -> (Output, BTreeMap<String, Vec<u8>>) {
-    let source = kpt_in(&w.root, &["fn", "source", s(pkg), "--fn-config", s(config)]);
-    ok("kpt fn source", &source);
+    let source = kpt_in(
+        &w.root,
+        &["fn", "source", utf8(pkg), "--fn-config", utf8(config)],
+    );
+    assert_ok("kpt fn source", &source);
     let func = run_cmd(Command::new(exec).current_dir(pkg), &source.stdout);
     let out_dir = w.path(out);
     let sink = run_cmd(
         Command::new(kpt())
-            .args(["fn", "sink", s(&out_dir)])
+            .args(["fn", "sink", utf8(&out_dir)])
             .current_dir(&w.root),
         &func.stdout,
     );
@@ -1162,10 +1151,10 @@ fn render_keeps_the_namespace_a_subpackage_pipeline_generated() {
         ".",
         "--allow-exec",
         "--results-dir",
-        s(&results),
+        utf8(&results),
     ];
     let out = kpt_in(&pkg, &render);
-    ok("kpt fn render with a subpackage", &out);
+    assert_ok("kpt fn render with a subpackage", &out);
     let objects = objects_by_file(&pkg);
     let has = |file_prefix: &str, kind: &str, name: &str| {
         objects
@@ -1185,7 +1174,7 @@ fn render_keeps_the_namespace_a_subpackage_pipeline_generated() {
     assert!(!text.contains("removed"), "a removal was reported: {list}");
     // A second render changes nothing.
     let first = tree(&pkg);
-    ok("second kpt fn render", &kpt_in(&pkg, &render));
+    assert_ok("second kpt fn render", &kpt_in(&pkg, &render));
     assert_same_tree(
         "kpt fn render with a subpackage, second run",
         &first,
@@ -1205,7 +1194,7 @@ fn render_does_not_generate_again_what_a_subpackage_pipeline_generated() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = kpt_in(&pkg, &["fn", "render", ".", "--allow-exec"]);
-    ok("kpt fn render, both packages plan the Namespace", &out);
+    assert_ok("kpt fn render, both packages plan the Namespace", &out);
     let namespaces: Vec<_> = objects_by_file(&pkg)
         .into_iter()
         .filter(|(_, k, _, n)| k == "Namespace" && n == "external-secrets")

@@ -17,35 +17,20 @@
 //! claims is believed only when that package's Kptfile names the config as a `configPath`.
 
 use crate::common;
-use common::{bin, copy_tree, kpt, output_text, root, run_cmd, tree};
+use common::{
+    assert_ok, bin, copy_tree, kpt, kpt_env, output_text, root, run_cmd, tree, utf8, Work,
+};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const OPT_OUT: (&str, &str) = ("SPACES_POSTRENDER_LOAD_RESTRICTOR", "LoadRestrictionsNone");
 
-struct Work {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+trait Package {
+    fn package(&self, name: &str) -> PathBuf;
 }
 
-impl Work {
-    fn new() -> Work {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let root = dir.path().canonicalize().unwrap_or_else(|e| panic!("{e}"));
-        Work { _dir: dir, root }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
-    fn dir(&self, rel: &str) -> PathBuf {
-        let p = self.path(rel);
-        std::fs::create_dir_all(&p).unwrap_or_else(|e| panic!("{e}"));
-        p
-    }
-
+impl Package for Work {
     /// The fixture package at `name`, with a values file outside it (`secret.yaml` beside it:
     /// the file a package must not make the function read).
     fn package(&self, name: &str) -> PathBuf {
@@ -60,38 +45,20 @@ impl Work {
     }
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str()
-        .unwrap_or_else(|| panic!("not UTF-8: {}", p.display()))
-}
-
-fn kpt_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(kpt());
-    cmd.args(args).current_dir(cwd).env_remove(OPT_OUT.0);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    run_cmd(&mut cmd, b"")
-}
-
 /// The pipe `kpt fn source SRC --fn-config CONFIG | BIN | kpt fn sink OUT`, under pipefail, in
 /// `cwd`.
 fn pipe(cwd: &Path, src: &str, config: &str, out: &Path) -> Output {
     let script = format!(
         "set -o pipefail; '{kpt}' fn source '{src}' --fn-config '{config}' | '{bin}' | '{kpt}' fn sink '{out}'",
-        kpt = s(&kpt()),
-        bin = s(&bin()),
-        out = s(out),
+        kpt = utf8(&kpt()),
+        bin = utf8(&bin()),
+        out = utf8(out),
     );
     let mut cmd = Command::new("bash");
     cmd.args(["-c", &script])
         .current_dir(cwd)
         .env_remove(OPT_OUT.0);
     run_cmd(&mut cmd, b"")
-}
-
-fn ok(what: &str, out: &Output) {
-    assert!(out.status.success(), "{what}: {}", output_text(out));
 }
 
 /// Generated files (`upbound-system/...`, beside the config: kpt puts a new object's file in
@@ -164,8 +131,8 @@ fn render_reads_values_files_beside_the_config_and_keeps_them_inside_the_package
         &exec,
         format!(
             "#!/bin/sh\npwd > '{}'\nexec '{}'\n",
-            s(&cwd_file),
-            s(&bin())
+            utf8(&cwd_file),
+            utf8(&bin())
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -178,20 +145,24 @@ fn render_reads_values_files_beside_the_config_and_keeps_them_inside_the_package
     let mut text = std::fs::read_to_string(&kptfile).unwrap_or_else(|e| panic!("{e}"));
     text.push_str(&format!(
         "pipeline:\n  mutators:\n    - exec: {}\n      configPath: cfg/spaces-postrender.yaml\n",
-        s(&exec)
+        utf8(&exec)
     ));
     std::fs::write(&kptfile, text).unwrap_or_else(|e| panic!("{e}"));
     let elsewhere = w.dir("elsewhere");
     let pristine = w.path("pristine");
     copy_tree(&pkg, &pristine);
 
-    let out = kpt_in(&elsewhere, &["fn", "render", s(&pkg), "--allow-exec"], &[]);
-    ok("kpt fn render PKG from elsewhere", &out);
+    let out = kpt_env(
+        &elsewhere,
+        &["fn", "render", utf8(&pkg), "--allow-exec"],
+        &[],
+    );
+    assert_ok("kpt fn render PKG from elsewhere", &out);
     assert_eq!(
         std::fs::read_to_string(&cwd_file)
             .map(|t| t.trim().to_string())
             .ok(),
-        Some(s(&elsewhere).to_string()),
+        Some(utf8(&elsewhere).to_string()),
         "kpt fn render runs an exec function in kpt's working directory"
     );
     assert_eq!(
@@ -208,7 +179,7 @@ fn render_reads_values_files_beside_the_config_and_keeps_them_inside_the_package
     let secret = w.path("secret.yaml");
     for f in [
         "../../secret.yaml",
-        s(&secret),
+        utf8(&secret),
         "values/link.yaml",
         "values/absent.yaml",
     ] {
@@ -220,15 +191,15 @@ fn render_reads_values_files_beside_the_config_and_keeps_them_inside_the_package
         set_config(&pkg.join("cfg/spaces-postrender.yaml"), &[f], &[]);
         let before = tree(&pkg);
         let results = w.path(&format!("results-{}", f.len()));
-        let out = kpt_in(
+        let out = kpt_env(
             &elsewhere,
             &[
                 "fn",
                 "render",
-                s(&pkg),
+                utf8(&pkg),
                 "--allow-exec",
                 "--results-dir",
-                s(&results),
+                utf8(&results),
             ],
             &[],
         );
@@ -237,12 +208,12 @@ fn render_reads_values_files_beside_the_config_and_keeps_them_inside_the_package
         assert_eq!(before, tree(&pkg), "{f}: a refused run changed the package");
         if f != "values/absent.yaml" {
             // Whoever runs kpt may lift the rule.
-            let out = kpt_in(
+            let out = kpt_env(
                 &elsewhere,
-                &["fn", "render", s(&pkg), "--allow-exec"],
+                &["fn", "render", utf8(&pkg), "--allow-exec"],
                 &[OPT_OUT],
             );
-            ok(&format!("{f} with {}", OPT_OUT.0), &out);
+            assert_ok(&format!("{f} with {}", OPT_OUT.0), &out);
             assert_eq!(generated(&pkg).len(), 2, "{f}");
         }
     }
@@ -257,14 +228,14 @@ fn eval_and_the_source_sink_pipe_read_values_files_from_the_working_directory() 
     // The pipe in the package directory reads values/spaces-values.yaml from there.
     let out_dir = w.path("out-inside");
     let out = pipe(&pkg, ".", "spaces-postrender.yaml", &out_dir);
-    ok("source | BIN | sink in the package", &out);
+    assert_ok("source | BIN | sink in the package", &out);
     assert_eq!(generated(&out_dir).len(), 2);
 
     // From elsewhere the working directory has no such file: refused, and the sink writes
     // nothing (the failed answer has no items).
     let out_dir = w.path("out-elsewhere");
     let config = pkg.join("spaces-postrender.yaml");
-    let out = pipe(&elsewhere, s(&pkg), s(&config), &out_dir);
+    let out = pipe(&elsewhere, utf8(&pkg), utf8(&config), &out_dir);
     assert!(!out.status.success(), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -279,25 +250,25 @@ fn eval_and_the_source_sink_pipe_read_values_files_from_the_working_directory() 
         &config,
         &["../secret.yaml"],
         &[
-            ("internal.config.kubernetes.io/package-path", s(&w.root)),
+            ("internal.config.kubernetes.io/package-path", utf8(&w.root)),
             (
                 "internal.config.kubernetes.io/path",
                 "pkg/spaces-postrender.yaml",
             ),
         ],
     );
-    let sourced = kpt_in(
+    let sourced = kpt_env(
         &pkg,
         &["fn", "source", ".", "--fn-config", "spaces-postrender.yaml"],
         &[],
     );
-    ok("kpt fn source", &sourced);
+    assert_ok("kpt fn source", &sourced);
     let list: Value = serde_saphyr::from_str(&String::from_utf8_lossy(&sourced.stdout))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         list["functionConfig"]["metadata"]["annotations"]
             ["internal.config.kubernetes.io/package-path"],
-        s(&w.root),
+        utf8(&w.root),
         "kpt fn source passes the file's own package-path through"
     );
     let out = pipe(&pkg, ".", "spaces-postrender.yaml", &w.path("out-forged"));
@@ -309,18 +280,18 @@ fn eval_and_the_source_sink_pipe_read_values_files_from_the_working_directory() 
     );
     let before = tree(&pkg);
     let results = w.path("results-eval");
-    let out = kpt_in(
+    let out = kpt_env(
         &pkg,
         &[
             "fn",
             "eval",
             ".",
             "--exec",
-            s(&bin()),
+            utf8(&bin()),
             "--fn-config",
             "spaces-postrender.yaml",
             "--results-dir",
-            s(&results),
+            utf8(&results),
         ],
         &[],
     );

@@ -1,6 +1,6 @@
 //! Where things are in the text of a ResourceList, so that the answer gives every item back
 //! exactly as the orchestrator sent it (its bytes, comments and YAML styles), not a
-//! re-serialisation that would retype `yes`, `0644` or `1e3` (SPEC §6).
+//! re-serialisation that would retype `yes`, `0644` or `1e3`.
 //!
 //! Two shapes:
 //! - **block** (what kpt and kustomize send): the list is a block mapping at column 0 and
