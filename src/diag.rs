@@ -287,6 +287,8 @@ pub enum Fact {
     /// A boolean flag was given the string `"true"` or `"false"` (quoted, or from a flag that
     /// never types its values).
     QuotedBool(bool),
+    /// Writing the output stream failed after part of it was written.
+    OutputIncomplete,
 }
 
 impl Diagnostic {
@@ -472,7 +474,15 @@ impl Report {
 
     /// Human format: one block per diagnostic, then a summary line when anything failed.
     pub fn to_human(&self) -> String {
-        self.to_human_then("; no manifests were written")
+        if self
+            .items
+            .iter()
+            .any(|d| d.fact == Some(Fact::OutputIncomplete))
+        {
+            self.to_human_then("; the output is incomplete: do not apply it")
+        } else {
+            self.to_human_then("; no manifests were written")
+        }
     }
 
     /// [`Report::to_human`] with the summary's tail chosen by the command (`validate` writes no

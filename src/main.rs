@@ -195,9 +195,10 @@ fn main() {
     };
     let _ = stdout.flush();
     let code = match stdout.error.take() {
-        // The command may already have said so; say it once more in plain words and fail.
-        Some(e) => fail_write(&e).max(code),
-        None => code,
+        // A command that failed has said why (a failed write among its errors); one that
+        // thinks it succeeded learns here that its output did not arrive.
+        Some(e) if code == EXIT_OK => fail_write(&e),
+        _ => code,
     };
     std::process::exit(code);
 }

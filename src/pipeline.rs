@@ -238,13 +238,7 @@ pub fn run(
     let written = docs.iter().map(|d| d.source.clone()).collect();
     let (first, last): (Vec<Generated>, Vec<Generated>) =
         docs.into_iter().partition(|d| d.place == Place::First);
-    let write_err = |e: io::Error| {
-        vec![Diagnostic::error(
-            Code::WriteOutput,
-            "",
-            crate::spool::write_failure(&e),
-        )]
-    };
+    let write_err = |e: io::Error| vec![crate::spool::write_failure(&e)];
     if line_break {
         spool.write_all(b"\n").map_err(write_err)?;
     }

@@ -385,11 +385,7 @@ impl Scanner<'_> {
             return;
         }
         if let Err(e) = self.out.write_all(bytes) {
-            self.errors.push(Diagnostic::error(
-                Code::WriteOutput,
-                "",
-                crate::spool::write_failure(&e),
-            ));
+            self.errors.push(crate::spool::write_failure(&e));
             self.broken = true;
             return;
         }

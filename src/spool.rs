@@ -47,14 +47,18 @@ fn spool_file_error(e: io::Error) -> io::Error {
 }
 
 /// What a failed write to the output (the spool, then the caller's writer) says.
-pub fn write_failure(e: &io::Error) -> String {
-    if e.get_ref()
+pub fn write_failure(e: &io::Error) -> crate::diag::Diagnostic {
+    let message = if e
+        .get_ref()
         .is_some_and(|inner| inner.is::<SpoolFileError>())
     {
         e.to_string()
     } else {
         format!("cannot write output: {e}")
-    }
+    };
+    crate::diag::Diagnostic::error(crate::diag::Code::WriteOutput, "", message)
+        .hint("the output is incomplete; do not apply it")
+        .fact(crate::diag::Fact::OutputIncomplete)
 }
 
 /// The size of the spool's memory chunks, and of its writes to the file once spilled.

@@ -225,6 +225,30 @@ fn failed_writes_say_so_and_exit_1() {
         assert_eq!(code, 1, "{args:?}: {stderr}");
         assert!(stderr.contains("cannot write"), "{args:?}: {stderr}");
     }
+    // Post-render into a pipe whose reader left after the first line: the failed write is said
+    // once, and the summary says the output is incomplete (part of it was written).
+    let big: String = (0..20_000)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("in.yaml");
+    std::fs::write(&file, &big).expect("write");
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' --set {ON} < '{}' | head -c 1 >/dev/null",
+            bin().display(),
+            file.display()
+        ))
+        .output()
+        .expect("bash");
+    let (code, _, stderr) = out(&o);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.matches("error[write-output]").count(), 1, "{stderr}");
+    assert!(
+        stderr.ends_with("; the output is incomplete: do not apply it\n"),
+        "{stderr}"
+    );
     let o = Command::new("bash")
         .arg("-c")
         .arg(format!("exec '{}' schema >&-", bin().display()))
