@@ -5,8 +5,12 @@
 #   HELM=helm4 plugin/install.sh      # use another helm binary (must be Helm 4)
 #   SPACES_POSTRENDER_BIN=/path/to/spaces-postrender plugin/install.sh   # use a built binary
 #
-# It copies the binary to bin/ next to this plugin.yaml and runs `helm plugin install <this
-# directory>` (Helm links a local directory; no signature is needed for a local directory).
+# It copies the binary to bin/ next to this plugin.yaml, packages plugin.yaml, run and bin/ as a
+# directory named spaces-postrender (`helm plugin package --sign=false`) and installs that
+# tarball (`helm plugin install --verify=false`). Not `helm plugin install <this directory>`:
+# Helm names a plugin installed from a directory after the directory (plugins/plugin here;
+# helm internal/plugin/installer/local_installer.go, Path, v4.1.4 and v4.2.3), and packaging
+# this directory as it is would take in argocd/plugin.yaml, which Helm refuses.
 # Running it again replaces the binary and reinstalls the plugin.
 # Then: helm template <release> <chart> --post-renderer spaces-postrender \
 #         --post-renderer-args=-f --post-renderer-args=values.yaml
@@ -38,9 +42,18 @@ case "$(uname -s 2>/dev/null || echo unknown)" in
 esac
 cp "$bin" "$exe.tmp" && chmod 0755 "$exe.tmp" && mv -f "$exe.tmp" "$exe"
 
-# Reinstall, so that Helm uses this directory even if an older copy was installed from elsewhere.
+# A copy named after the plugin: plugin.yaml, run, bin/.
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/$name/bin" "$stage/out"
+cp "$here/plugin.yaml" "$here/run" "$stage/$name/"
+cp "$exe" "$stage/$name/bin/"
+"$helm" plugin package --sign=false -d "$stage/out" "$stage/$name" >/dev/null
+tgz=$(ls "$stage/out"/*.tgz)
+
+# Reinstall, so that Helm uses this copy even if an older one was installed from elsewhere.
 if "$helm" plugin list 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -qx "$name"; then
   "$helm" plugin uninstall "$name"
 fi
-"$helm" plugin install "$here"
+"$helm" plugin install "$tgz" --verify=false
 "$helm" plugin list | awk -v n="$name" 'NR == 1 || $1 == n'

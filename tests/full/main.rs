@@ -20,5 +20,6 @@ mod kube;
 mod kube_argocd;
 mod kube_helm;
 mod kube_reader;
+mod kube_vap;
 mod precommit;
 mod shell_integration;
