@@ -325,9 +325,9 @@ fn every_shown_output_is_accepted_and_a_reapply_is_unchanged() {
             &f,
             &ns.iter().chain(rest.iter()).copied().collect::<Vec<_>>(),
         );
-        let first = apply(&["apply", "--validate=strict"], &[f.clone()]);
+        let first = apply(&["apply", "--validate=strict"], std::slice::from_ref(&f));
         assert_eq!(first.len(), ns.len() + rest.len(), "{}", first.join("\n"));
-        let again = apply(&["apply", "--validate=strict"], &[f.clone()]);
+        let again = apply(&["apply", "--validate=strict"], std::slice::from_ref(&f));
         let changed: Vec<&String> = again
             .iter()
             .filter(|l| !l.ends_with(" unchanged"))
