@@ -101,6 +101,20 @@ fn reference_document_flags_add_exactly_the_argocd_rbac() {
         added[0].starts_with("# Source: spaces-postrender/space/role-spaces-argocd-plugin.yaml")
     );
     assert!(added[1].contains("subjects:\n- kind: ServiceAccount\n  name: \"spaces-controller\"\n  namespace: \"upbound-system\""));
+    // The docs' command names the namespace as the chart reads it (secretNamespace): the same
+    // output.
+    let documented = template(&post_renderer_args(&[
+        "--set",
+        "features.alpha.argocdPlugin.enabled=true",
+        "--set",
+        "features.alpha.argocdPlugin.target.secretNamespace=argocd",
+    ]));
+    assert!(
+        documented.status.success(),
+        "{}",
+        String::from_utf8_lossy(&documented.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&documented.stdout), out);
 }
 
 #[test]
