@@ -357,7 +357,10 @@ pub fn generate(io: &mut Io) -> i32 {
     let settings = Settings {
         target: src.target,
         namespace: Some(src.namespace.clone()),
-        ..Default::default()
+        // The CMP runs `helm template` itself and passes no Helm environment.
+        helm_namespace: None,
+        controller_sa: None,
+        helm4_env: false,
     };
     let code = {
         let mut inner = Io {

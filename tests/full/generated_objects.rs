@@ -68,14 +68,9 @@ fn rbac_is_least_privilege() {
                 "{name}: cluster-wide RBAC generated"
             );
             assert!(
-                [
-                    "Role",
-                    "RoleBinding",
-                    "ServiceAccount",
-                    "Secret",
-                    "Namespace"
-                ]
-                .contains(&kind),
+                spaces_postrender::plan::Kind::ALL
+                    .iter()
+                    .any(|k| k.as_str() == kind),
                 "{name}: unexpected kind {kind}"
             );
             let ns = o["metadata"]["namespace"].as_str().unwrap_or("");

@@ -342,3 +342,31 @@ fn output_is_deterministic() {
         assert_eq!(a.stderr, b.stderr, "{}", c.name);
     }
 }
+
+/// A kind `plan` can generate that no golden case shows would change output nobody reads before
+/// it ships: every kind in `plan::Kind::ALL` appears, with the marker label, in some case.
+#[test]
+fn every_generated_kind_has_a_golden_case() {
+    use spaces_postrender::plan::Kind;
+    let mut seen = std::collections::BTreeSet::new();
+    for c in cases() {
+        let out = read(format!("golden/{}.yaml", c.name));
+        for doc in String::from_utf8_lossy(&out).split("\n---") {
+            if !doc.contains(spaces_postrender::k8s::MARKER_LABEL) {
+                continue;
+            }
+            if let Some(kind) = doc.lines().find_map(|l| l.strip_prefix("kind: ")) {
+                seen.insert(kind.trim().to_string());
+            }
+        }
+    }
+    let missing: Vec<&str> = Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .filter(|k| !seen.contains(*k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no golden case generates {missing:?}; add a case to tests/it/golden.rs"
+    );
+}
