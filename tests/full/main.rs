@@ -21,5 +21,6 @@ mod kube_argocd;
 mod kube_helm;
 mod kube_reader;
 mod kube_vap;
+mod large_input;
 mod precommit;
 mod shell_integration;
