@@ -26,15 +26,24 @@ fn install(home: &Path, copy: bool) {
     assert!(want.exists(), "{} missing", want.display());
 }
 
-fn kustomize(kubectl: &Kubectl, home: &Path, dir: &Path) -> Out {
+/// `kubectl kustomize --enable-alpha-plugins DIR` with the plugin home `home`, run from
+/// elsewhere (valuesFiles must resolve against the kustomization directory). kustomize writes
+/// each exec plugin's config to `$TMPDIR/kust-plugin-config-*` and leaves it there, so its
+/// TMPDIR is a directory of the test's own, removed after the run.
+fn kustomize_cmd(kubectl: &Kubectl, home: &Path, dir: &Path, tmp: &Path) -> Command {
     let mut cmd = Command::new(&kubectl.path);
     cmd.args(["kustomize", "--enable-alpha-plugins"])
         .arg(dir)
         .env("KUSTOMIZE_PLUGIN_HOME", home)
+        .env("TMPDIR", tmp)
         .env_remove("HELM_PLUGIN_NAME")
-        // Run from elsewhere: valuesFiles must resolve against the kustomization directory.
         .current_dir(std::env::temp_dir());
-    run(&mut cmd, b"")
+    cmd
+}
+
+fn kustomize(kubectl: &Kubectl, home: &Path, dir: &Path) -> Out {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    run(&mut kustomize_cmd(kubectl, home, dir, tmp.path()), b"")
 }
 
 const CONFIG: &str = "\
@@ -205,13 +214,9 @@ fn bad_config_fails_the_build_with_our_message() {
             out.stderr
         );
         // Whoever runs the build may lift the rule, as with --load-restrictor.
-        let mut cmd = Command::new(&kubectl.path);
-        cmd.args(["kustomize", "--enable-alpha-plugins"])
-            .arg(&dir)
-            .env("KUSTOMIZE_PLUGIN_HOME", home.path())
-            .env("SPACES_POSTRENDER_LOAD_RESTRICTOR", "LoadRestrictionsNone")
-            .env_remove("HELM_PLUGIN_NAME")
-            .current_dir(std::env::temp_dir());
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let mut cmd = kustomize_cmd(kubectl, home.path(), &dir, tmp.path());
+        cmd.env("SPACES_POSTRENDER_LOAD_RESTRICTOR", "LoadRestrictionsNone");
         let out = run(&mut cmd, b"");
         assert!(
             out.ok(&format!("{kubectl} with LoadRestrictionsNone"))
