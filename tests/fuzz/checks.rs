@@ -157,9 +157,22 @@ pub fn krm_layout(data: &[u8]) {
     let Some(whole) = parsed(text) else {
         return;
     };
-    // The function answers only a list with a string apiVersion and kind (it refuses others).
-    if l.api_version.is_none() || l.kind.is_none() {
+    // The function answers only a ResourceList of the KRM functions spec (it refuses others,
+    // whatever their apiVersion and kind read as, a null read as "~" included). What it takes
+    // for one, the YAML reader reads as one too.
+    use spaces_postrender::front::krm::{API_VERSIONS, KIND};
+    let (Some(api), Some(kind)) = (l.api_version.as_deref(), l.kind.as_deref()) else {
         return;
+    };
+    if kind != KIND || !API_VERSIONS.contains(&api) {
+        return;
+    }
+    for (key, want) in [("apiVersion", api), ("kind", kind)] {
+        assert_eq!(
+            whole.get(key).and_then(serde_json::Value::as_str),
+            Some(want),
+            "{key} as the function reads it"
+        );
     }
     let Some(items) = whole.get("items").and_then(serde_json::Value::as_array) else {
         return;
