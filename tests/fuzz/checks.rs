@@ -178,6 +178,17 @@ pub fn krm_layout(data: &[u8]) {
         return;
     };
     assert_eq!(items.len(), n, "item count");
+    // The function reads an item alone only when it is a mapping (it refuses any other item,
+    // an alias to another item's mapping included); what it takes for a mapping, the YAML
+    // reader reads as one.
+    for (i, item) in items.iter().enumerate() {
+        if l.items[i].is_mapping {
+            assert!(item.is_object(), "item {i} is a mapping");
+        }
+    }
+    if !l.items.iter().all(|it| it.is_mapping) {
+        return;
+    }
     let mut standalone = true;
     for (i, item) in items.iter().enumerate() {
         match parsed(&l.doc(i)) {
