@@ -255,7 +255,14 @@ impl<'a> Layout<'a> {
             .map(|(_, _, v)| node_doc(text, v.start, v.end));
         let items_entry = entries.iter().find(|(k, ..)| k == "items");
         let items_not_a_list = items_entry.is_some_and(|(_, _, v)| v.seq.is_none() && !is_null(v));
-        let block_root = root_block && entries.iter().all(|(_, m, _)| m.col() == 0);
+        // A block root whose keys each start a line at column 0, or follow only their own
+        // node properties there (`&anchor key:`, `!!str key:`, `? key`).
+        let key_starts_line = |m: &Marker| {
+            let at = byte_at(text, *m);
+            let before = text[line_start(text, at)..at].as_bytes();
+            before.is_empty() || matches!(before[0], b'&' | b'!' | b'?')
+        };
+        let block_root = root_block && entries.iter().all(|(_, m, _)| key_starts_line(m));
         let block_items = match items_entry {
             Some((_, _, v)) => {
                 v.seq == Some(StructureStyle::Block)
@@ -443,8 +450,9 @@ impl<'a> Layout<'a> {
                         out.line_end()?;
                     } else {
                         // Written afresh: the node's own text, its lines shifted under `- `.
+                        // All of it: the line breaks at its end may be a `|+` scalar's.
                         out.push_str("- ")?;
-                        indent_rest(out, self.doc(*i).trim_end_matches('\n'), "  ")?;
+                        indent_rest(out, &self.doc(*i), "  ")?;
                         out.line_end()?;
                     }
                 }

@@ -594,6 +594,33 @@ mod tests {
         assert!(o.stderr.contains("`kind` twice"), "{}", o.stderr);
     }
 
+    /// A `|+` scalar at the end of the last item keeps its blank lines, whether the list is
+    /// copied line by line (a root key after `items` with an anchor: the line starts with the
+    /// key's properties) or written afresh (an indented root, read as the flow path reads it).
+    #[test]
+    fn a_keep_chomped_scalar_at_the_end_of_the_last_item_keeps_its_line_breaks() {
+        let item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n    k: |+\n      keep\n\n";
+        let input = format!("{HEAD}items:\n{item}&x other: 1\n");
+        let o = run(input.as_bytes(), None);
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(item), "{out}");
+        assert!(out.contains("&x other: 1\n"), "{out}");
+        assert_eq!(items_of(&o)[0]["data"]["k"], "keep\n\n");
+        let indented = format!(
+            " apiVersion: config.kubernetes.io/v1\n kind: ResourceList\n items:\n {}",
+            item.replace('\n', "\n ")
+        );
+        let o = run(indented.trim_end_matches(' ').as_bytes(), None);
+        assert_eq!(o.code, EXIT_OK, "{}", o.stderr);
+        assert_eq!(
+            items_of(&o)[0]["data"]["k"],
+            "keep\n\n",
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+
     #[test]
     fn bare_carriage_returns_are_refused_cleanly() {
         let o = run(
