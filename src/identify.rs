@@ -456,6 +456,12 @@ impl Builder {
                     needs_full = true;
                     Role::Other
                 }
+                // A label or annotation whose value is a list or mapping: likewise (and
+                // kubectl's reader then drops the whole map, the marker with it).
+                Some(_) if matches!(parent.role, Role::Labels(_) | Role::Annotations(_)) => {
+                    needs_full = true;
+                    Role::Other
+                }
                 Some(k) => match child_role(parent.role, k, is_map) {
                     // Only the root's `items` are a List's objects, not an item's own `items`.
                     Role::Items
@@ -582,6 +588,21 @@ impl Builder {
                     }
                     if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
                         self.root_list = true;
+                    }
+                    return Ok(());
+                }
+                if matches!(role, Role::Labels(_) | Role::Annotations(_))
+                    && field_of(role, k).is_none()
+                {
+                    // Any other label or annotation: only a string (or null) is one
+                    // Kubernetes reads; the exact path refuses anything else.
+                    let v = val.ok_or(Stop::Unsure)?;
+                    if tagged
+                        || (plain
+                            && !plain_is_string(v)
+                            && !matches!(v, "" | "~" | "null" | "Null" | "NULL"))
+                    {
+                        return self.full();
                     }
                     return Ok(());
                 }

@@ -14,7 +14,9 @@
 //!   boolean (`yes`, `on`, `y`...), a number (`0o17`, `1_000`, `0x1F`, `.5`, `1e3`) or a
 //!   non-finite float; a quoted or block scalar, or one tagged `!!str` or `!`, is a string.
 //!   An identity value that is neither a string nor null is refused: Kubernetes refuses the
-//!   object (`metadata.name` and labels are strings).
+//!   object (`metadata.name` and labels are strings);
+//! - every value of `metadata.labels` and `metadata.annotations` is a string or null: the API
+//!   server refuses any other, and kubectl's reader then drops the whole map.
 //!
 //! Aliases are counted as go-yaml counts them when it expands them: a document where more than
 //! the allowed share of decoded nodes come from aliases is refused ("excessive aliasing", as
@@ -384,6 +386,21 @@ impl Tree {
         }
     }
 
+    /// Every value of `metadata.labels` or `metadata.annotations` (`what`) is a string or null.
+    /// Anything else: the API server refuses the object, and kubectl's reader drops the whole
+    /// map (so a marker beside it would be read by the tool and not by kubectl).
+    fn strings(&self, entries: &[(&str, usize)], what: &str) -> Result<(), Refusal> {
+        for &(_, v) in entries {
+            if !matches!(self.scalar(v), Some(Scalar::Str(_) | Scalar::Null)) {
+                return Err(refuse(
+                    format!("a value in `metadata.{what}` is not a string (Kubernetes reads it as a number, boolean, list or mapping, and refuses the object); quote it"),
+                    Some(v),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The mapping under `key`, or `None` when absent or not a mapping.
     fn sub(
         &self,
@@ -406,9 +423,11 @@ impl Tree {
             o.name = self.string(self.get(&meta, "name"), "metadata.name")?;
             o.namespace = self.string(self.get(&meta, "namespace"), "metadata.namespace")?;
             if let Some(labels) = self.sub(&meta, "labels")? {
+                self.strings(&labels, "labels")?;
                 o.marker = self.string(self.get(&labels, MARKER_LABEL), MARKER_LABEL)?;
             }
             if let Some(a) = self.sub(&meta, "annotations")? {
+                self.strings(&a, "annotations")?;
                 o.helm4_filename = self.get(&a, HELM4_FILENAME).is_some();
                 o.hook = self.get(&a, HELM_HOOK).is_some();
             }
