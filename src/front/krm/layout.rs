@@ -259,7 +259,7 @@ impl<'a> Layout<'a> {
         // node properties there (`&anchor key:`, `!!str key:`, `? key`).
         let key_starts_line = |m: &Marker| {
             let at = byte_at(text, *m);
-            let before = text[line_start(text, at)..at].as_bytes();
+            let before = &text.as_bytes()[line_start(text, at)..at];
             before.is_empty() || matches!(before[0], b'&' | b'!' | b'?')
         };
         let block_root = root_block && entries.iter().all(|(_, m, _)| key_starts_line(m));
