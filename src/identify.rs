@@ -456,8 +456,8 @@ impl Builder {
                     needs_full = true;
                     Role::Other
                 }
-                // A label or annotation whose value is a list or mapping: likewise (and
-                // kubectl's reader then drops the whole map, the marker with it).
+                // A label or annotation whose value is a list or mapping: kubectl's reader
+                // drops the whole map, the marker with it; the exact path reads it so.
                 Some(_) if matches!(parent.role, Role::Labels(_) | Role::Annotations(_)) => {
                     needs_full = true;
                     Role::Other
@@ -594,8 +594,9 @@ impl Builder {
                 if matches!(role, Role::Labels(_) | Role::Annotations(_))
                     && field_of(role, k).is_none()
                 {
-                    // Any other label or annotation: only a string (or null) is one
-                    // Kubernetes reads; the exact path refuses anything else.
+                    // Any other label or annotation: a value that is not plainly a string
+                    // or null may make kubectl's reader drop the whole map, which the exact
+                    // path decides.
                     let v = val.ok_or(Stop::Unsure)?;
                     if tagged
                         || (plain

@@ -15,8 +15,9 @@
 //!   non-finite float; a quoted or block scalar, or one tagged `!!str` or `!`, is a string.
 //!   An identity value that is neither a string nor null is refused: Kubernetes refuses the
 //!   object (`metadata.name` and labels are strings);
-//! - every value of `metadata.labels` and `metadata.annotations` is a string or null: the API
-//!   server refuses any other, and kubectl's reader then drops the whole map.
+//! - a `metadata.labels` or `metadata.annotations` mapping with a value that is neither a
+//!   string nor null is read as absent, as kubectl's reader drops it (the API server refuses
+//!   such an object; an object passing through is not the tool's to judge).
 //!
 //! Aliases are counted as go-yaml counts them when it expands them: a document where more than
 //! the allowed share of decoded nodes come from aliases is refused ("excessive aliasing", as
@@ -386,19 +387,14 @@ impl Tree {
         }
     }
 
-    /// Every value of `metadata.labels` or `metadata.annotations` (`what`) is a string or null.
-    /// Anything else: the API server refuses the object, and kubectl's reader drops the whole
-    /// map (so a marker beside it would be read by the tool and not by kubectl).
-    fn strings(&self, entries: &[(&str, usize)], what: &str) -> Result<(), Refusal> {
-        for &(_, v) in entries {
-            if !matches!(self.scalar(v), Some(Scalar::Str(_) | Scalar::Null)) {
-                return Err(refuse(
-                    format!("a value in `metadata.{what}` is not a string (Kubernetes reads it as a number, boolean, list or mapping, and refuses the object); quote it"),
-                    Some(v),
-                ));
-            }
-        }
-        Ok(())
+    /// Whether every value of a `metadata.labels` or `metadata.annotations` mapping is a
+    /// string or null. When one is not, kubectl's reader (an unstructured object's string map)
+    /// drops the whole map, so the tool reads no marker, hook or Helm 4 file name in it; the
+    /// API server refuses such an object. A null is kept: the server stores an empty string.
+    fn strings(&self, entries: &[(&str, usize)]) -> bool {
+        entries
+            .iter()
+            .all(|&(_, v)| matches!(self.scalar(v), Some(Scalar::Str(_) | Scalar::Null)))
     }
 
     /// The mapping under `key`, or `None` when absent or not a mapping.
@@ -422,12 +418,10 @@ impl Tree {
         if let Some(meta) = self.sub(e, "metadata")? {
             o.name = self.string(self.get(&meta, "name"), "metadata.name")?;
             o.namespace = self.string(self.get(&meta, "namespace"), "metadata.namespace")?;
-            if let Some(labels) = self.sub(&meta, "labels")? {
-                self.strings(&labels, "labels")?;
+            if let Some(labels) = self.sub(&meta, "labels")?.filter(|l| self.strings(l)) {
                 o.marker = self.string(self.get(&labels, MARKER_LABEL), MARKER_LABEL)?;
             }
-            if let Some(a) = self.sub(&meta, "annotations")? {
-                self.strings(&a, "annotations")?;
+            if let Some(a) = self.sub(&meta, "annotations")?.filter(|a| self.strings(a)) {
                 o.helm4_filename = self.get(&a, HELM4_FILENAME).is_some();
                 o.hook = self.get(&a, HELM_HOOK).is_some();
             }

@@ -336,35 +336,22 @@ fn excessive_aliasing_is_refused_like_kubectl() {
     assert_eq!(identify("a: 1\n").expect("ok").aliased, 0);
 }
 
-/// A label or annotation value that is not a string: the API server refuses the object and
-/// kubectl's reader drops the whole map, marker included. Found by the differential test
-/// against kubectl: a quoted `'<<'` (a plain key to go-yaml, not a merge) holding a mapping,
-/// and `app: {}`, each beside the marker.
+/// A label or annotation value that is not a string: kubectl's reader drops the whole map (and
+/// the API server refuses the object), so the tool reads no marker or hook there either. Found
+/// by the differential test against kubectl: a quoted `'<<'` (a plain key to go-yaml, not a
+/// merge) holding a mapping, and `app: {}`, each beside the marker.
 #[test]
-fn label_and_annotation_values_that_are_not_strings_are_refused_on_every_path() {
-    for (field, v) in [
-        ("labels", "{}"),
-        ("labels", "[a]"),
-        ("labels", "1"),
-        ("labels", "yes"),
-        ("labels", "!!int 5"),
-        ("annotations", "true"),
-        ("annotations", "{a: b}"),
-    ] {
-        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  {field}:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n");
-        let e = all_paths(&doc).expect_err(&doc);
-        assert!(
-            e.message
-                .contains(&format!("a value in `metadata.{field}` is not a string")),
-            "{doc}: {}",
-            e.message
-        );
-        assert_eq!(e.line, 7, "{doc}");
+fn label_and_annotation_maps_with_values_that_are_not_strings_are_read_as_kubectl_reads_them() {
+    for v in ["{}", "[a]", "1", "yes", "!!int 5"] {
+        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  labels:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n  annotations:\n    helm.sh/hook: pre-install\n    b: {v}\n");
+        let d = every_path(&doc);
+        assert_eq!(d.objects[0].marker, None, "{doc}");
+        assert!(!d.objects[0].hook, "{doc}");
+        assert_eq!(d.objects[0].name.as_deref(), Some("a"), "{doc}");
     }
-    let e = all_paths("apiVersion: v1\nkind: Role\nmetadata:\n  labels: {'<<': {app: x}, spaces-postrender.dev/generated: 'v1'}\n")
-        .expect_err("quoted <<");
-    assert!(e.message.contains("metadata.labels"), "{}", e.message);
-    // Strings however written, and null (the server stores an empty string), still read.
+    let d = every_path("apiVersion: v1\nkind: Role\nmetadata:\n  labels: {'<<': {app: x}, spaces-postrender.dev/generated: 'v1'}\n");
+    assert_eq!(d.objects[0].marker, None);
+    // Strings however written, and null (the server stores an empty string), keep the map.
     for v in [
         "\"1\"",
         "x",
@@ -375,12 +362,14 @@ fn label_and_annotation_values_that_are_not_strings_are_refused_on_every_path() 
         "",
         "'{}'",
     ] {
-        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  labels:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n  annotations:\n    a: {v}\n");
+        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  labels:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n  annotations:\n    helm.sh/hook: pre-install\n    a: {v}\n");
         let d = every_path(&doc);
         assert_eq!(d.objects[0].marker.as_deref(), Some("true"), "{doc}");
+        assert!(d.objects[0].hook, "{doc}");
     }
-    // A merge into labels is still a merge, and its values are checked too.
+    // A merge into labels is still a merge, and what it brings in counts too.
     let d = every_path("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    <<: {app: x}\n    spaces-postrender.dev/generated: \"true\"\n");
     assert_eq!(d.objects[0].marker.as_deref(), Some("true"));
-    assert!(all_paths("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    <<: {app: 1}\n    spaces-postrender.dev/generated: \"true\"\n").is_err());
+    let d = every_path("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    <<: {app: 1}\n    spaces-postrender.dev/generated: \"true\"\n");
+    assert_eq!(d.objects[0].marker, None);
 }
