@@ -276,8 +276,8 @@ pub enum Command {
     /// after resolving symlinks; URLs and values starting with `-` are refused.
     #[command(subcommand)]
     ArgocdCmp(CmpStep),
-    /// Install this binary as the kustomize exec plugin
-    /// (<plugin home>/spaces-postrender.dev/v1alpha1/spacespostrender/SpacesPostRender).
+    /// Install this binary as the kustomize exec plugin: kind SpacesPostRender of
+    /// spaces-postrender.dev/v1alpha1, in kustomize's plugin home (it prints the path).
     InstallKustomizePlugin {
         /// kustomize's plugin home (default: $KUSTOMIZE_PLUGIN_HOME, else
         /// $XDG_CONFIG_HOME/kustomize/plugin, else ~/.config/kustomize/plugin).
