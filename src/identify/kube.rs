@@ -387,14 +387,32 @@ impl Tree {
         }
     }
 
-    /// Whether every value of a `metadata.labels` or `metadata.annotations` mapping is a
-    /// string or null. When one is not, kubectl's reader (an unstructured object's string map)
-    /// drops the whole map, so the tool reads no marker, hook or Helm 4 file name in it; the
-    /// API server refuses such an object. A null is kept: the server stores an empty string.
-    fn strings(&self, entries: &[(&str, usize)]) -> bool {
-        entries
-            .iter()
-            .all(|&(_, v)| matches!(self.scalar(v), Some(Scalar::Str(_) | Scalar::Null)))
+    /// Whether every value of a `metadata.labels` or `metadata.annotations` (`what`) mapping
+    /// is a string or null. When one is certainly not (a list, a mapping, an untagged number or
+    /// boolean), kubectl's reader (an unstructured object's string map) drops the whole map, so
+    /// the tool reads no marker, hook or Helm 4 file name in it; the API server refuses such an
+    /// object. A null is kept: the server stores an empty string. A tagged value other than
+    /// `!!str` or `!!null` (go-yaml makes a string of some, `!!binary`, and not of others) is
+    /// refused.
+    fn strings(&self, entries: &[(&str, usize)], what: &str) -> Result<bool, Refusal> {
+        let mut all = true;
+        for &(_, v) in entries {
+            match &self.nodes[self.deref(v)].node {
+                Node::Seq(_) | Node::Map(_) => all = false,
+                Node::Scalar { tag, .. } => match self.scalar(v) {
+                    Some(Scalar::Str(_) | Scalar::Null) => {}
+                    _ if *tag == TagKind::None => all = false,
+                    _ => {
+                        return Err(refuse(
+                            format!("a value in `metadata.{what}` has a tag that Kubernetes may or may not read as a string; write it as a plain or quoted string"),
+                            Some(v),
+                        ))
+                    }
+                },
+                Node::Alias(_) => {}
+            }
+        }
+        Ok(all)
     }
 
     /// The mapping under `key`, or `None` when absent or not a mapping.
@@ -418,10 +436,18 @@ impl Tree {
         if let Some(meta) = self.sub(e, "metadata")? {
             o.name = self.string(self.get(&meta, "name"), "metadata.name")?;
             o.namespace = self.string(self.get(&meta, "namespace"), "metadata.namespace")?;
-            if let Some(labels) = self.sub(&meta, "labels")?.filter(|l| self.strings(l)) {
-                o.marker = self.string(self.get(&labels, MARKER_LABEL), MARKER_LABEL)?;
+            if let Some(labels) = self.sub(&meta, "labels")? {
+                let marker = self.string(self.get(&labels, MARKER_LABEL), MARKER_LABEL)?;
+                if self.strings(&labels, "labels")? {
+                    o.marker = marker;
+                }
             }
-            if let Some(a) = self.sub(&meta, "annotations")?.filter(|a| self.strings(a)) {
+            if let Some(a) = self
+                .sub(&meta, "annotations")?
+                .map(|a| self.strings(&a, "annotations").map(|all| all.then_some(a)))
+                .transpose()?
+                .flatten()
+            {
                 o.helm4_filename = self.get(&a, HELM4_FILENAME).is_some();
                 o.hook = self.get(&a, HELM_HOOK).is_some();
             }

@@ -342,7 +342,7 @@ fn excessive_aliasing_is_refused_like_kubectl() {
 /// merge) holding a mapping, and `app: {}`, each beside the marker.
 #[test]
 fn label_and_annotation_maps_with_values_that_are_not_strings_are_read_as_kubectl_reads_them() {
-    for v in ["{}", "[a]", "1", "yes", "!!int 5"] {
+    for v in ["{}", "[a]", "1", "yes", "{a: !!int 5}"] {
         let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  name: a\n  labels:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n  annotations:\n    helm.sh/hook: pre-install\n    b: {v}\n");
         let d = every_path(&doc);
         assert_eq!(d.objects[0].marker, None, "{doc}");
@@ -366,6 +366,19 @@ fn label_and_annotation_maps_with_values_that_are_not_strings_are_read_as_kubect
         let d = every_path(&doc);
         assert_eq!(d.objects[0].marker.as_deref(), Some("true"), "{doc}");
         assert!(d.objects[0].hook, "{doc}");
+    }
+    // A tag go-yaml may or may not make a string of (`!!binary` it does): refused, as the
+    // marker with one is (found by the differential test: `!!binary c3BhY2Vz` is "spaces").
+    for v in ["!!binary c3BhY2Vz", "!!int 5", "!custom x"] {
+        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    spaces-postrender.dev/generated: \"true\"\n    app: {v}\n");
+        let e = all_paths(&doc).expect_err(&doc);
+        assert!(
+            e.message.contains("a value in `metadata.labels` has a tag"),
+            "{doc}: {}",
+            e.message
+        );
+        let doc = format!("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    spaces-postrender.dev/generated: {v}\n    app: {{}}\n");
+        assert!(all_paths(&doc).is_err(), "{doc}");
     }
     // A merge into labels is still a merge, and what it brings in counts too.
     let d = every_path("apiVersion: v1\nkind: Role\nmetadata:\n  labels:\n    <<: {app: x}\n    spaces-postrender.dev/generated: \"true\"\n");
