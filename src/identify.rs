@@ -310,6 +310,11 @@ fn shape_error(what: &str, line: usize, column: usize) -> DocError {
     }
 }
 
+/// Whether a plain scalar is a null to go-yaml and to the YAML 1.2 core schema alike.
+pub(crate) fn plain_is_null(v: &str) -> bool {
+    matches!(v, "" | "~" | "null" | "Null" | "NULL")
+}
+
 /// Whether a full parse (YAML 1.1 booleans, core-schema nulls and numbers, as serde-saphyr
 /// resolves an untyped value) reads this plain scalar as the same string. Conservative: only
 /// text that starts with an ASCII letter and is none of the words that resolve to a boolean,
@@ -565,7 +570,7 @@ impl Builder {
             if tagged {
                 return Ok(()); // the full parse decides what it is
             }
-            if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
+            if plain && plain_is_null(v) {
                 return Ok(()); // an empty document
             }
             return Err(Stop::Invalid(shape_error("a scalar", line, column)));
@@ -586,7 +591,7 @@ impl Builder {
                     if tagged {
                         return self.full();
                     }
-                    if plain && matches!(v, "" | "~" | "null" | "Null" | "NULL") {
+                    if plain && plain_is_null(v) {
                         self.root_list = true;
                     }
                     return Ok(());
@@ -598,11 +603,7 @@ impl Builder {
                     // or null may make kubectl's reader drop the whole map, which the exact
                     // path decides.
                     let v = val.ok_or(Stop::Unsure)?;
-                    if tagged
-                        || (plain
-                            && !plain_is_string(v)
-                            && !matches!(v, "" | "~" | "null" | "Null" | "NULL"))
-                    {
+                    if tagged || (plain && !plain_is_string(v) && !plain_is_null(v)) {
                         return self.full();
                     }
                     return Ok(());

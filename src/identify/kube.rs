@@ -15,9 +15,10 @@
 //!   non-finite float; a quoted or block scalar, or one tagged `!!str` or `!`, is a string.
 //!   An identity value that is neither a string nor null is refused: Kubernetes refuses the
 //!   object (`metadata.name` and labels are strings);
-//! - a `metadata.labels` or `metadata.annotations` mapping with a value that is neither a
-//!   string nor null is read as absent, as kubectl's reader drops it (the API server refuses
-//!   such an object; an object passing through is not the tool's to judge).
+//! - a `metadata.labels` or `metadata.annotations` mapping with a list, mapping or untagged
+//!   non-string scalar among its values is read as absent, as kubectl's reader drops it (the
+//!   API server refuses such an object; an object passing through is not the tool's to judge);
+//!   a value tagged other than `!!str` or `!!null` there is refused.
 //!
 //! Aliases are counted as go-yaml counts them when it expands them: a document where more than
 //! the allowed share of decoded nodes come from aliases is refused ("excessive aliasing", as
@@ -272,9 +273,6 @@ fn go_float(s: &str) -> bool {
     yaml_float(s)
 }
 
-/// The plain texts go-yaml reads as null.
-const NULLS: [&str; 5] = ["", "~", "null", "Null", "NULL"];
-
 /// What a scalar is to go-yaml, for the fields read here.
 enum Scalar<'a> {
     Null,
@@ -297,10 +295,10 @@ impl Tree {
         match &self.nodes[self.deref(n)].node {
             Node::Scalar { text, plain, tag } => Some(match tag {
                 TagKind::Str => Scalar::Str(text),
-                TagKind::Null if NULLS.contains(&text.as_str()) => Scalar::Null,
+                TagKind::Null if super::plain_is_null(text) => Scalar::Null,
                 TagKind::Null | TagKind::Merge | TagKind::Other => Scalar::Other,
                 TagKind::None if !*plain => Scalar::Str(text),
-                TagKind::None if NULLS.contains(&text.as_str()) => Scalar::Null,
+                TagKind::None if super::plain_is_null(text) => Scalar::Null,
                 TagKind::None if text == "<<" || plain_is_string(text) => Scalar::Str(text),
                 TagKind::None => Scalar::Other,
             }),
@@ -397,19 +395,18 @@ impl Tree {
     fn strings(&self, entries: &[(&str, usize)], what: &str) -> Result<bool, Refusal> {
         let mut all = true;
         for &(_, v) in entries {
-            match &self.nodes[self.deref(v)].node {
-                Node::Seq(_) | Node::Map(_) => all = false,
-                Node::Scalar { tag, .. } => match self.scalar(v) {
-                    Some(Scalar::Str(_) | Scalar::Null) => {}
-                    _ if *tag == TagKind::None => all = false,
-                    _ => {
-                        return Err(refuse(
-                            format!("a value in `metadata.{what}` has a tag that Kubernetes may or may not read as a string; write it as a plain or quoted string"),
-                            Some(v),
-                        ))
-                    }
-                },
-                Node::Alias(_) => {}
+            let tagged = matches!(&self.nodes[self.deref(v)].node,
+                Node::Scalar { tag, .. } if *tag != TagKind::None);
+            match self.scalar(v) {
+                Some(Scalar::Str(_) | Scalar::Null) => {}
+                Some(_) if tagged => {
+                    return Err(refuse(
+                        format!("a value in `metadata.{what}` has a tag that Kubernetes may or may not read as a string; write it as a plain or quoted string"),
+                        Some(v),
+                    ))
+                }
+                // A list, a mapping, an untagged number or boolean.
+                _ => all = false,
             }
         }
         Ok(all)
@@ -442,14 +439,11 @@ impl Tree {
                     o.marker = marker;
                 }
             }
-            if let Some(a) = self
-                .sub(&meta, "annotations")?
-                .map(|a| self.strings(&a, "annotations").map(|all| all.then_some(a)))
-                .transpose()?
-                .flatten()
-            {
-                o.helm4_filename = self.get(&a, HELM4_FILENAME).is_some();
-                o.hook = self.get(&a, HELM_HOOK).is_some();
+            if let Some(a) = self.sub(&meta, "annotations")? {
+                if self.strings(&a, "annotations")? {
+                    o.helm4_filename = self.get(&a, HELM4_FILENAME).is_some();
+                    o.hook = self.get(&a, HELM_HOOK).is_some();
+                }
             }
         }
         let pod = match self.sub(e, "spec")? {

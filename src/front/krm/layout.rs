@@ -502,7 +502,7 @@ pub enum Entry {
 }
 
 fn is_null(v: &Node) -> bool {
-    matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
+    matches!(&v.scalar, Some((s, ScalarStyle::Plain)) if crate::identify::plain_is_null(s))
 }
 
 /// The start of the line that holds byte `at`.
